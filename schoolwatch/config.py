@@ -1,0 +1,203 @@
+"""`schoolwatch.toml`: loaded once, validated with pydantic, every problem on its own line.
+
+`load_config(path)` returns a `Config` or raises `ConfigError` whose `problems` name each
+key as `schools[0].sources[2].url: <what is wrong>`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schoolwatch.errors import ConfigError
+
+SOURCE_KINDS = ("rss", "web")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseConfig(_Model):
+    path: Path = Path("data/schoolwatch.duckdb")
+    retention_days: Annotated[int, Field(ge=1)] = 90
+
+
+class HttpConfig(_Model):
+    user_agent: str = "schoolwatch/0.1 (+https://github.com/schoolwatch/schoolwatch)"
+    timeout_s: Annotated[float, Field(gt=0)] = 20
+    max_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+    min_interval_s: Annotated[float, Field(ge=0)] = 1.0
+    respect_robots: bool = True
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+
+class EmailConfig(_Model):
+    from_: str = Field("schoolwatch@localhost", alias="from")
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username_env: str = "SCHOOLWATCH_SMTP_USER"
+    password_env: str = "SCHOOLWATCH_SMTP_PASSWORD"
+    timeout_s: Annotated[float, Field(gt=0)] = 30
+    outbox: Path = Path("data/outbox")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Person(_Model):
+    name: str
+    role: str = ""
+    aliases: list[str] = []
+
+
+class SourceConfig(_Model):
+    id: Annotated[str, Field(min_length=1)]
+    kind: str
+    url: str
+    local: bool = False
+    # web sources: CSS selectors; "selector@attribute" reads an attribute
+    item: str | None = None
+    text: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    link: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {v!r}; valid kinds: {', '.join(SOURCE_KINDS)}")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+    @model_validator(mode="after")
+    def _web_needs_selectors(self) -> SourceConfig:
+        if self.kind == "web":
+            missing = [k for k in ("item", "text") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"a web source needs CSS selectors for: {', '.join(missing)}")
+        return self
+
+
+class SchoolConfig(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: str
+    names: list[str] = []
+    ambiguous_names: list[str] = []
+    context: list[str] = []
+    exclude: list[str] = []
+    digest_to: list[str] = []
+    alert_to: list[str] = []
+    send_empty: bool = True
+    people: list[Person] = []
+    sources: list[SourceConfig] = []
+
+    @field_validator("digest_to", "alert_to")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if "@" not in addr or any(c in addr for c in "\r\n<>, "):
+                raise ValueError(f"{addr!r} is not an email address")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_source_ids(self) -> SchoolConfig:
+        ids = [s.id for s in self.sources]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"source ids must be unique within a school: {', '.join(dupes)}")
+        return self
+
+    @property
+    def all_names(self) -> list[str]:
+        """The school's full name plus its unambiguous `names`."""
+        return [self.name, *self.names]
+
+
+class Config(_Model):
+    warehouse: WarehouseConfig = WarehouseConfig()
+    http: HttpConfig = HttpConfig()
+    email: EmailConfig = EmailConfig()
+    schools: list[SchoolConfig] = []
+
+    @model_validator(mode="after")
+    def _unique_school_ids(self) -> Config:
+        ids = [s.id for s in self.schools]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"school ids must be unique: {', '.join(dupes)}")
+        return self
+
+    def school(self, school_id: str) -> SchoolConfig:
+        """The school with this id; `ConfigError` naming the known ids otherwise."""
+        for s in self.schools:
+            if s.id == school_id:
+                return s
+        known = ", ".join(s.id for s in self.schools) or "none"
+        raise ConfigError(f"unknown school {school_id!r}; configured schools: {known}")
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _problems(err: ValidationError) -> list[str]:
+    lines = []
+    for e in err.errors():
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        lines.append(f"{_loc(e['loc'])}: {msg}")
+    return lines
+
+
+def parse_config(text: str, *, base_dir: Path | None = None, origin: str = "config") -> Config:
+    """Parse and validate TOML text. Relative paths are resolved against `base_dir`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{origin}: not valid TOML: {e}") from None
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError([f"{origin}: {p}" for p in _problems(e)]) from None
+    if base_dir is not None:
+        cfg = _resolve_paths(cfg, base_dir)
+    return cfg
+
+
+def _resolve_paths(cfg: Config, base: Path) -> Config:
+    wh = cfg.warehouse.model_copy(update={"path": base / cfg.warehouse.path})
+    em = cfg.email.model_copy(update={"outbox": base / cfg.email.outbox})
+    return cfg.model_copy(update={"warehouse": wh, "email": em})
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; relative paths in it are relative to the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: cannot read config file: {e}") from None
+    return parse_config(text, base_dir=p.resolve().parent, origin=str(p))

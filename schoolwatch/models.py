@@ -1,0 +1,172 @@
+"""The plain values passed between stages. Small, frozen, no behaviour beyond derivations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+FetchStatus = Literal["ok", "not_modified", "failed"]
+Severity = Literal["none", "low", "medium", "high", "critical"]
+
+CATEGORIES = ("threat", "hate", "obscene", "defamation", "harassment", "personal_data", "complaint")
+SEVERITIES = ("none", "low", "medium", "high", "critical")
+RUNG_NAMES = (
+    "monitor",
+    "respond",
+    "report_and_hide",
+    "head_meeting",
+    "written_warning",
+    "legal",
+    "police",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One item as a source published it, before analysis.
+
+    `post_id` is stable across fetches: derived from the canonical URL (tracking parameters
+    removed) plus the feed's guid, so the same post fetched twice is stored once.
+    `raw` is the item exactly as fetched (the RSS/Atom entry XML or the HTML fragment): evidence.
+    """
+
+    post_id: str
+    source_id: str
+    school_id: str
+    url: str
+    guid: str
+    title: str
+    text: str
+    author: str
+    published_at: datetime | None
+    fetched_at: datetime
+    raw: bytes
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What fetching one source produced: its posts, or why it failed."""
+
+    school_id: str
+    source_id: str
+    url: str
+    status: FetchStatus
+    fetched_at: datetime
+    posts: tuple[Post, ...] = ()
+    error: str | None = None
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A span of a post's `field` ("title" or "text"), [start, end) in characters."""
+
+    field: Literal["title", "text"]
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a category was given: the exact span of text that led to it."""
+
+    category: str
+    field: Literal["title", "text"]
+    start: int
+    end: int
+    text: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The analysis of one post for one school."""
+
+    school_id: str
+    post_id: str
+    mentions: bool
+    matched: tuple[Span, ...]
+    categories: tuple[str, ...]
+    severity: Severity
+    rung: int
+    sentiment: float
+    evidence: tuple[Evidence, ...]
+    classifier_version: str
+    # where the rung came from: "first" (category's first rung) or "repeat" (escalated case)
+    rung_reason: str = "first"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAction:
+    """An action SLT recorded on a case."""
+
+    case_id: str
+    rung: int
+    note: str
+    by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedItem:
+    """A flagged mention ready for the digest or an alert: post, assessment and case together."""
+
+    school_id: str
+    post_id: str
+    source_id: str
+    url: str
+    author: str
+    title: str
+    text: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    sentiment: float
+    categories: tuple[str, ...]
+    severity: Severity
+    rung: int
+    evidence: tuple[Evidence, ...]
+    case_id: str | None
+    case_status: str | None
+    respond_by: datetime | None
+    alerted_at: datetime | None = None
+    digested_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    school_id: str
+    source_id: str
+    last_run_at: datetime
+    last_status: FetchStatus
+    last_error: str | None
+    consecutive_failures: int
+    items_last_run: int
+
+
+@dataclass(frozen=True, slots=True)
+class DaySentiment:
+    day: str  # ISO date
+    mentions: int
+    mean_sentiment: float | None
+    negative_share: float | None
+    flagged: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestData:
+    """Everything one school's digest shows, read from the warehouse in one go."""
+
+    school_id: str
+    school_name: str
+    generated_at: datetime
+    items: tuple[FlaggedItem, ...]  # not yet digested
+    overdue: tuple[FlaggedItem, ...] = ()  # open cases whose respond_by has passed
+    history: tuple[DaySentiment, ...] = ()  # last 30 days, oldest first
+    sources: tuple[SourceHealth, ...] = ()
+    new_mentions: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
