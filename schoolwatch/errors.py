@@ -25,11 +25,22 @@ class ConfigError(SchoolwatchError):
 
 
 class FetchError(SchoolwatchError):
-    """A source failed. `retryable` is true for timeouts, connection errors, 5xx and 429."""
+    """A source failed. `retryable` is true for timeouts, connection errors, 5xx and 429.
 
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None):
+    `status` is the HTTP status when the server answered with an error (for `http_status`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ):
         self.retryable = retryable
         self.retry_after = retry_after
+        self.status = status
         super().__init__(message)
 
 
