@@ -1,0 +1,336 @@
+"""Measure the classifier on a labelled JSONL set, beside two naive baselines.
+
+    python -m analysis.evaluate --posts shared/eval/dev_posts.jsonl \
+        --config shared/eval/dev_school.toml [--json]
+
+Only `id`, `text`, `title`, `school` and `local` of each record are fed to the classifier
+(through `classify_stream`, the `schoolwatch classify` code path); `labels` are compared
+with what comes back. Reported: per-category precision/recall/F1 with support; mentions;
+harmful (severity medium or above); severity and rung accuracy; complaints wrongly raised to
+medium or above; speed on one core; the misclassified ids; and, on the same posts, a
+VADER-only baseline (harmful when compound <= -0.5) and a profanity-only baseline
+(alt-profanity-check probability >= 0.5). Targets are printed beside the figures.
+
+The metric functions are pure and tested on hand-made inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis import CLASSIFIER_VERSION
+from analysis.assess import classify_stream
+from analysis.sentiment import compound
+from schoolwatch.config import Config, load_config
+from schoolwatch.errors import SchoolwatchError
+from schoolwatch.models import CATEGORIES, SEVERITIES
+
+HARMFUL_FROM = SEVERITIES.index("medium")
+FED_KEYS = ("id", "text", "title", "school", "local")
+MIN_TIMING_S = 1.0  # repeat the run until this long, so posts/s is not noise
+
+TARGETS = {
+    "threat_recall": 1.00,
+    "threat_precision": 0.95,
+    "harmful_f1": 0.92,
+    "category_f1": 0.85,
+    "mentions_f1": 0.98,
+    "complaints_raised_max": 0.05,
+    "posts_per_s": 500.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """What a post is (expected) or what the classifier said (got)."""
+
+    mentions: bool
+    categories: frozenset[str]
+    severity: str
+    rung: int
+
+    @property
+    def harmful(self) -> bool:
+        return SEVERITIES.index(self.severity) >= HARMFUL_FROM
+
+
+@dataclass(frozen=True, slots=True)
+class PRF:
+    precision: float
+    recall: float
+    f1: float
+    support: int  # expected positives
+    tp: int
+    fp: int
+    fn: int
+
+
+# --- pure metrics ---------------------------------------------------------------------
+
+
+def prf(tp: int, fp: int, fn: int) -> PRF:
+    """Precision, recall and F1 from counts. An empty denominator gives 1.0 when there was
+    nothing to find and nothing was claimed (no errors), else 0.0."""
+    precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+    recall = tp / (tp + fn) if tp + fn else (1.0 if fp == 0 else 0.0)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return PRF(precision, recall, f1, tp + fn, tp, fp, fn)
+
+
+def binary_prf(expected: Sequence[bool], got: Sequence[bool]) -> PRF:
+    """P/R/F1 of a yes/no decision over paired items."""
+    _same_length(expected, got)
+    tp = sum(e and g for e, g in zip(expected, got, strict=True))
+    fp = sum(g and not e for e, g in zip(expected, got, strict=True))
+    fn = sum(e and not g for e, g in zip(expected, got, strict=True))
+    return prf(tp, fp, fn)
+
+
+def category_prf(
+    expected: Sequence[frozenset[str]], got: Sequence[frozenset[str]]
+) -> dict[str, PRF]:
+    """P/R/F1 of each category in `CATEGORIES` (multi-label: each category on its own)."""
+    return {
+        cat: binary_prf([cat in e for e in expected], [cat in g for g in got]) for cat in CATEGORIES
+    }
+
+
+def accuracy(expected: Sequence[Any], got: Sequence[Any]) -> float:
+    """Share of items where `got` equals `expected` (1.0 for no items)."""
+    _same_length(expected, got)
+    if not expected:
+        return 1.0
+    return sum(e == g for e, g in zip(expected, got, strict=True)) / len(expected)
+
+
+def complaints_raised(expected: Sequence[Labels], got: Sequence[Labels]) -> tuple[int, int]:
+    """(complaint-only posts classified medium or above, complaint-only posts)."""
+    _same_length(expected, got)
+    pairs = [(e, g) for e, g in zip(expected, got, strict=True) if e.categories == {"complaint"}]
+    return sum(g.harmful for _, g in pairs), len(pairs)
+
+
+def misclassified(
+    ids: Sequence[str], expected: Sequence[Labels], got: Sequence[Labels]
+) -> list[tuple[str, Labels, Labels]]:
+    """(id, expected, got) for every item whose labels differ in any way."""
+    return [(i, e, g) for i, e, g in zip(ids, expected, got, strict=True) if e != g]
+
+
+def _same_length(a: Sequence[Any], b: Sequence[Any]) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"expected and got differ in length: {len(a)} != {len(b)}")
+
+
+# --- running --------------------------------------------------------------------------
+
+
+def load_labelled(path: Path) -> list[dict[str, Any]]:
+    """The records of a labelled JSONL file (blank lines skipped)."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def expected_labels(record: dict[str, Any]) -> Labels:
+    lab = record["labels"]
+    return Labels(lab["mentions"], frozenset(lab["categories"]), lab["severity"], lab["rung"])
+
+
+def classify_records(
+    config: Config, records: Sequence[dict[str, Any]]
+) -> tuple[list[Labels], float]:
+    """The classifier's labels for each record, and the seconds one pass takes."""
+    lines = [json.dumps({k: r[k] for k in FED_KEYS if k in r}) for r in records]
+    passes, elapsed = 0, 0.0
+    while True:
+        out = io.StringIO()
+        start = time.perf_counter()
+        bad = classify_stream(config, lines, out)
+        elapsed += time.perf_counter() - start
+        passes += 1
+        if elapsed >= MIN_TIMING_S or not records:
+            break
+    if bad:
+        raise SchoolwatchError(f"{bad} record(s) could not be classified")
+    got = []
+    for line in out.getvalue().splitlines():
+        r = json.loads(line)
+        got.append(Labels(r["mentions"], frozenset(r["categories"]), r["severity"], r["rung"]))
+    return got, elapsed / passes
+
+
+def _post_text(record: dict[str, Any]) -> str:
+    return f"{record.get('title', '')}\n{record['text']}".strip()
+
+
+def vader_baseline(records: Sequence[dict[str, Any]]) -> list[bool]:
+    """Harmful when VADER's compound of title and text is -0.5 or below."""
+    return [compound(_post_text(r)) <= -0.5 for r in records]
+
+
+def profanity_baseline(records: Sequence[dict[str, Any]]) -> list[bool] | None:
+    """Harmful when alt-profanity-check's probability is 0.5 or more; None if not installed."""
+    try:  # a dev dependency: the evaluation still runs without it
+        from profanity_check import predict_prob
+    except ImportError:
+        return None
+    if not records:
+        return []
+    return [p >= 0.5 for p in predict_prob([_post_text(r) for r in records])]
+
+
+def evaluate(config: Config, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Every figure of the report, as plain values (what `--json` prints)."""
+    ids = [str(r["id"]) for r in records]
+    expected = [expected_labels(r) for r in records]
+    got, seconds = classify_records(config, records)
+    harmful_exp = [e.harmful for e in expected]
+    raised, complaints = complaints_raised(expected, got)
+    words = sum(len(_post_text(r).split()) for r in records)
+    baselines: dict[str, Any] = {"vader": asdict(binary_prf(harmful_exp, vader_baseline(records)))}
+    profane = profanity_baseline(records)
+    baselines["profanity"] = None if profane is None else asdict(binary_prf(harmful_exp, profane))
+    return {
+        "classifier_version": CLASSIFIER_VERSION,
+        "posts": len(records),
+        "categories": {
+            c: asdict(p)
+            for c, p in category_prf(
+                [e.categories for e in expected], [g.categories for g in got]
+            ).items()
+        },
+        "mentions": asdict(binary_prf([e.mentions for e in expected], [g.mentions for g in got])),
+        "harmful": asdict(binary_prf(harmful_exp, [g.harmful for g in got])),
+        "severity_accuracy": accuracy([e.severity for e in expected], [g.severity for g in got]),
+        "rung_accuracy": accuracy([e.rung for e in expected], [g.rung for g in got]),
+        "complaints_raised": raised / complaints if complaints else 0.0,
+        "complaints": complaints,
+        "seconds": seconds,
+        "posts_per_s": len(records) / seconds if seconds else 0.0,
+        "words_per_post": words / len(records) if records else 0.0,
+        "baselines": baselines,
+        "misclassified": [
+            {"id": i, "expected": _labels_json(e), "got": _labels_json(g)}
+            for i, e, g in misclassified(ids, expected, got)
+        ],
+        "targets": TARGETS,
+    }
+
+
+def _labels_json(lab: Labels) -> dict[str, Any]:
+    cats = sorted(lab.categories, key=CATEGORIES.index)
+    return {
+        "mentions": lab.mentions,
+        "categories": cats,
+        "severity": lab.severity,
+        "rung": lab.rung,
+    }
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def _mark(ok: bool) -> str:
+    return "ok " if ok else "MISS"
+
+
+def _prf_row(name: str, p: dict[str, Any], target: str = "", ok: bool | None = None) -> str:
+    mark = "" if ok is None else _mark(ok)
+    return (
+        f"  {name:<16} P {p['precision']:.3f}  R {p['recall']:.3f}  F1 {p['f1']:.3f}"
+        f"  n={p['support']:<4} {mark:<4} {target}"
+    ).rstrip()
+
+
+def _labels_text(lab: dict[str, Any]) -> str:
+    if not lab["mentions"]:
+        return "not mentioning"
+    cats = "+".join(lab["categories"]) or "-"
+    return f"{cats}/{lab['severity']}/rung {lab['rung']}"
+
+
+def render(report: dict[str, Any]) -> str:
+    """The human-readable report."""
+    t = report["targets"]
+    cats = report["categories"]
+    raised_ok = report["complaints_raised"] <= t["complaints_raised_max"]
+    lines = [
+        f"classifier {report['classifier_version']} on {report['posts']} posts",
+        "",
+        "categories (target: every F1 >= 0.85; threat recall 1.00, precision >= 0.95)",
+    ]
+    for name, p in cats.items():
+        ok = p["f1"] >= t["category_f1"]
+        if name == "threat":
+            ok = ok and p["recall"] >= t["threat_recall"]
+            ok = ok and p["precision"] >= t["threat_precision"]
+        lines.append(_prf_row(name, p, ok=ok))
+    m, h = report["mentions"], report["harmful"]
+    lines += [
+        "",
+        _prf_row("mentions", m, "target F1 >= 0.98", m["f1"] >= t["mentions_f1"]),
+        _prf_row(
+            "harmful", h, "target F1 >= 0.92 (severity >= medium)", h["f1"] >= t["harmful_f1"]
+        ),
+        f"  severity accuracy {report['severity_accuracy']:.3f}   rung accuracy "
+        f"{report['rung_accuracy']:.3f}",
+        f"  complaints raised to >= medium: {report['complaints_raised']:.1%} of "
+        f"{report['complaints']}  {_mark(raised_ok)} target <= 5 %",
+        f"  speed: {report['posts_per_s']:.0f} posts/s on one core, "
+        f"{report['words_per_post']:.0f} words/post  "
+        f"{_mark(report['posts_per_s'] >= t['posts_per_s'])} target >= 500 posts/s",
+        "",
+        "baselines, harmful (same posts)",
+        _prf_row("classifier", h),
+        _prf_row("vader <= -0.5", report["baselines"]["vader"]),
+    ]
+    profane = report["baselines"]["profanity"]
+    lines.append(
+        _prf_row("profanity >= .5", profane)
+        if profane
+        else "  profanity >= .5  (alt-profanity-check not installed)"
+    )
+    wrong = report["misclassified"]
+    lines += ["", f"misclassified: {len(wrong)}"]
+    lines += [
+        f"  {w['id']:<12} expected {_labels_text(w['expected'])}; got {_labels_text(w['got'])}"
+        for w in wrong
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: prints the report, returns the exit status (2: bad input)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.evaluate", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--posts", required=True, type=Path, help="labelled JSONL file")
+    parser.add_argument(
+        "--config", required=True, type=Path, help="schoolwatch TOML for its schools"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        records = load_labelled(args.posts)
+        report = evaluate(config, records)
+    except SchoolwatchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError, KeyError) as e:
+        print(f"error: {args.posts}: cannot read labelled posts: {e!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
