@@ -1,0 +1,68 @@
+"""Retention, analysts' read-only queries and Parquet snapshots."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from schoolwatch.errors import WarehouseError
+from warehouse.connection import one_line
+
+VIEWS = ("mentions", "flagged", "daily_sentiment", "source_health", "post_versions")
+
+
+def purge(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: int) -> int:
+    """Delete unflagged mentions first seen more than `retention_days` ago; returns how many.
+
+    Flagged posts and any post in a case are kept: they are evidence.
+    """
+    con.execute(
+        """
+        CREATE TEMP TABLE doomed AS
+        SELECT p.school_id, p.post_id FROM posts p
+        LEFT JOIN current_assessments a USING (school_id, post_id)
+        WHERE p.first_seen_at < $1 AND coalesce(a.severity, 'none') = 'none'
+          AND NOT EXISTS (SELECT 1 FROM case_posts cp
+                          WHERE cp.school_id = p.school_id AND cp.post_id = p.post_id)
+        """,
+        [now - timedelta(days=retention_days)],
+    )
+    for table in ("assessments", "post_contents", "deliveries", "posts"):
+        con.execute(
+            f"DELETE FROM {table} t USING doomed d "
+            "WHERE t.school_id = d.school_id AND t.post_id = d.post_id"
+        )
+    (n,) = con.execute("SELECT count(*) FROM doomed").fetchone()
+    con.execute("DROP TABLE doomed")
+    return n
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    """Run one statement; the caller's read-only connection is what forbids writes."""
+    try:
+        statements = con.extract_statements(sql)
+        if len(statements) != 1:
+            raise WarehouseError(f"give exactly one SQL statement, not {len(statements)}")
+        cur = con.execute(sql)
+        if cur.description is None:
+            return [], []
+        return [d[0] for d in cur.description], cur.fetchall()
+    except duckdb.Error as e:
+        raise WarehouseError(f"query failed: {one_line(e)}") from None
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, dest_dir: Path) -> list[Path]:
+    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for view in VIEWS:
+        final = dest_dir / f"{view}.parquet"
+        tmp = dest_dir / f".{view}.parquet.tmp"
+        target = str(tmp).replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (FORMAT parquet)")
+        os.replace(tmp, final)
+        written.append(final)
+    return written

@@ -1,0 +1,139 @@
+"""Values the warehouse returns beyond the shared models, and the row → model conversions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from schoolwatch.models import CaseAction, Evidence, FlaggedItem, Span
+
+SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSummary:
+    """What one `store_run` added."""
+
+    new_posts: int = 0
+    new_versions: int = 0  # versions 2, 3, … of posts already stored
+    new_assessments: int = 0
+    new_flagged: int = 0  # posts flagged now that were not flagged before
+    cases_opened: int = 0
+    fetches: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A case: the flagged posts of one poster (site + author) while it is open."""
+
+    case_id: str
+    school_id: str
+    site: str
+    author: str
+    status: str
+    opened_at: datetime
+    respond_by: datetime
+    closed_at: datetime | None
+    posts: int
+    severity: str  # the highest current severity of its posts
+    last_action_rung: int | None
+    last_action_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """A case with its posts (as flagged items), every stored version and the actions taken."""
+
+    case: Case
+    items: tuple[FlaggedItem, ...]
+    actions: tuple[CaseAction, ...]
+    close_note: str | None = None
+    closed_by: str | None = None
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """DuckDB hands back pytz-aware datetimes; normalise to `datetime.UTC`."""
+    return None if value is None else value.astimezone(UTC)
+
+
+def evidence_json(evidence: tuple[Evidence, ...]) -> str:
+    return json.dumps([asdict(e) for e in evidence], ensure_ascii=False)
+
+
+def spans_json(spans: tuple[Span, ...]) -> str:
+    return json.dumps([asdict(s) for s in spans], ensure_ascii=False)
+
+
+def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:
+    return tuple(Evidence(**e) for e in json.loads(text or "[]"))
+
+
+# the columns `flagged_item` expects, in order, over `mentions` m, assessments a, cases c
+FLAGGED_ITEM_COLUMNS = """
+    m.school_id, m.post_id, m.source_id, m.url, m.author, m.title, m.text, m.published_at,
+    m.first_seen_at, m.sentiment, m.categories, m.severity, m.rung, a.evidence,
+    c.case_id, c.status, c.respond_by,
+    (SELECT d.sent_at FROM deliveries d WHERE d.school_id = m.school_id
+        AND d.post_id = m.post_id AND d.kind = 'alert') AS alerted_at,
+    (SELECT d.sent_at FROM deliveries d WHERE d.school_id = m.school_id
+        AND d.post_id = m.post_id AND d.kind = 'digest') AS digested_at
+"""
+
+FLAGGED_ITEM_FROM = """
+    FROM mentions m
+    JOIN current_assessments a USING (school_id, post_id)
+    LEFT JOIN case_posts cp USING (school_id, post_id)
+    LEFT JOIN cases c ON c.case_id = cp.case_id
+"""
+
+SEVERITY_ORDER_SQL = (
+    "CASE m.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 "
+    "WHEN 'low' THEN 1 ELSE 0 END"
+)
+
+
+def flagged_item(row: tuple) -> FlaggedItem:
+    """A row selected with `FLAGGED_ITEM_COLUMNS` as a `FlaggedItem`."""
+    (
+        school_id,
+        post_id,
+        source_id,
+        url,
+        author,
+        title,
+        text,
+        published_at,
+        first_seen_at,
+        sentiment,
+        categories,
+        severity,
+        rung,
+        evidence,
+        case_id,
+        case_status,
+        respond_by,
+        alerted_at,
+        digested_at,
+    ) = row
+    return FlaggedItem(
+        school_id=school_id,
+        post_id=post_id,
+        source_id=source_id,
+        url=url,
+        author=author,
+        title=title,
+        text=text,
+        published_at=utc(published_at),
+        first_seen_at=utc(first_seen_at),
+        sentiment=sentiment,
+        categories=tuple(categories),
+        severity=severity,
+        rung=rung,
+        evidence=evidence_from_json(evidence),
+        case_id=case_id,
+        case_status=case_status,
+        respond_by=utc(respond_by),
+        alerted_at=utc(alerted_at),
+        digested_at=utc(digested_at),
+    )

@@ -1,0 +1,57 @@
+"""Migrations: the numbered `migrations/NNNN_name.sql` files, applied in order, each in its own
+transaction and recorded in `schema_migrations`, so running them again does nothing.
+
+To change the schema add a new file; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def available() -> list[tuple[int, str, Path]]:
+    """(version, name, file) of every migration shipped, in order."""
+    found = []
+    for f in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        number, _, name = f.stem.partition("_")
+        found.append((int(number), name, f))
+    return found
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Versions already recorded in this database."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    return {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the pending migrations on an open connection (outside any transaction).
+
+    Returns the names applied now, e.g. `["0001_tables"]`; `[]` when up to date.
+    """
+    done = applied(con)
+    names = []
+    for version, name, f in available():
+        if version in done:
+            continue
+        con.begin()
+        try:
+            con.execute(f.read_text(encoding="utf-8"))
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [version, name, datetime.now(UTC)],
+            )
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+        names.append(f.stem)
+    return names

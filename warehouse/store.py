@@ -1,0 +1,378 @@
+"""Writing one run: fetches, new posts and versions, assessments, and the cases they open.
+
+Everything here runs on a connection already inside the run's single transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import duckdb
+
+from schoolwatch.models import Assessment, FetchResult, Post
+from warehouse.connection import insert_rows
+from warehouse.deadlines import respond_by
+from warehouse.records import StoreSummary, evidence_json, spans_json
+
+Key = tuple[str, str]  # (school_id, post_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What the warehouse already holds about a post."""
+
+    version: int
+    sha256: str
+    classifier_version: str | None
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Flagging:
+    """A post that needs a case: who posted it and when the school learnt of it."""
+
+    school_id: str
+    post_id: str
+    site: str
+    author: str
+    arrived_at: datetime
+
+
+def site_of(url: str) -> str:
+    """The host of a post's URL: with the author name it identifies one poster."""
+    return urlsplit(url).hostname or ""
+
+
+def sha256_hex(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def latest_per_key(posts: Iterable[Post]) -> dict[Key, Post]:
+    """One post per (school_id, post_id), the most recently fetched (later wins a tie).
+
+    A batch must not hold a key twice: DuckDB would silently drop the second upsert.
+    """
+    out: dict[Key, Post] = {}
+    for p in posts:
+        key = (p.school_id, p.post_id)
+        if key not in out or p.fetched_at >= out[key].fetched_at:
+            out[key] = p
+    return out
+
+
+def record_fetches(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    results: list[FetchResult],
+    now: datetime,
+) -> int:
+    """One `fetches` row per (school, source) of this run; the run itself in `runs`."""
+    unique = {(r.school_id, r.source_id): r for r in results}
+    insert_rows(
+        con,
+        "runs",
+        ["run_id", "started_at", "stored_at", "sources", "posts_seen"],
+        [(run_id, started_at, now, len(unique), sum(len(r.posts) for r in results))],
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
+    cols = [
+        "run_id",
+        "school_id",
+        "source_id",
+        "url",
+        "fetched_at",
+        "status",
+        "error",
+        "http_status",
+        "items",
+        "etag",
+        "last_modified",
+    ]
+    rows = [
+        (
+            run_id,
+            r.school_id,
+            r.source_id,
+            r.url,
+            r.fetched_at,
+            r.status,
+            r.error,
+            r.http_status,
+            len(r.posts),
+            r.etag,
+            r.last_modified,
+        )
+        for r in unique.values()
+    ]
+    before = _count(con, "fetches")
+    insert_rows(
+        con,
+        "fetches",
+        cols,
+        rows,
+        on_conflict="ON CONFLICT (run_id, school_id, source_id) DO NOTHING",
+    )
+    return _count(con, "fetches") - before
+
+
+def validators(
+    con: duckdb.DuckDBPyConnection, school_id: str
+) -> dict[str, tuple[str | None, str | None]]:
+    """(etag, last_modified) per source from its last `ok` fetch, for a conditional GET."""
+    rows = con.execute(
+        "SELECT source_id, etag, last_modified FROM fetches "
+        "WHERE school_id = $1 AND status = 'ok' "
+        "QUALIFY row_number() OVER (PARTITION BY source_id "
+        "                           ORDER BY fetched_at DESC, fetch_id DESC) = 1",
+        [school_id],
+    ).fetchall()
+    return {source_id: (etag, modified) for source_id, etag, modified in rows}
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _known(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> dict[Key, _Known]:
+    if not keys:
+        return {}
+    rows = con.execute(
+        """
+        SELECT p.school_id, p.post_id, p.latest_version, v.sha256,
+               a.classifier_version, coalesce(a.severity <> 'none', false)
+        FROM (SELECT unnest($1) AS school_id, unnest($2) AS post_id) k
+        JOIN posts p USING (school_id, post_id)
+        JOIN post_contents v ON v.school_id = p.school_id AND v.post_id = p.post_id
+                            AND v.version = p.latest_version
+        LEFT JOIN current_assessments a ON a.school_id = p.school_id AND a.post_id = p.post_id
+        """,
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    ).fetchall()
+    return {(r[0], r[1]): _Known(r[2], r[3], r[4], r[5]) for r in rows}
+
+
+def assessment_row(a: Assessment, version: int, run_id: str | None, now: datetime) -> tuple:
+    return (
+        a.school_id,
+        a.post_id,
+        version,
+        a.classifier_version,
+        now,
+        run_id,
+        a.mentions,
+        list(a.categories),
+        a.severity,
+        a.rung,
+        a.rung_reason,
+        a.sentiment,
+        evidence_json(a.evidence),
+        spans_json(a.matched),
+    )
+
+
+ASSESSMENT_COLUMNS = [
+    "school_id",
+    "post_id",
+    "version",
+    "classifier_version",
+    "assessed_at",
+    "run_id",
+    "mentions",
+    "categories",
+    "severity",
+    "rung",
+    "rung_reason",
+    "sentiment",
+    "evidence",
+    "matched",
+]
+
+
+def insert_assessments(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    insert_rows(con, "assessments", ASSESSMENT_COLUMNS, rows)
+
+
+def _content_row(p: Post, version: int, run_id: str) -> tuple:
+    return (
+        p.school_id,
+        p.post_id,
+        version,
+        p.fetched_at,
+        run_id,
+        p.url,
+        sha256_hex(p.raw),
+        p.raw,
+        p.title,
+        p.text,
+    )
+
+
+CONTENT_COLUMNS = [
+    "school_id",
+    "post_id",
+    "version",
+    "fetched_at",
+    "run_id",
+    "url",
+    "sha256",
+    "raw",
+    "title",
+    "text",
+]
+
+
+def store_posts(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    posts: list[Post],
+    assessments: list[Assessment],
+    now: datetime,
+) -> tuple[StoreSummary, list[Flagging]]:
+    """Store the posts that mention a school, their new versions and needed assessments.
+
+    Returns the counts and the newly flagged posts that still need a case.
+    """
+    assessed = {(a.school_id, a.post_id): a for a in assessments}
+    batch = {
+        k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
+    }
+    known = _known(con, list(batch))
+    new_posts, contents, updates, assess_rows, flaggings = [], [], [], [], []
+    for key, post in batch.items():
+        a, old = assessed[key], known.get(key)
+        if old is None:
+            version = 1
+            new_posts.append(_post_row(post))
+            contents.append(_content_row(post, 1, run_id))
+        elif old.sha256 != sha256_hex(post.raw):
+            version = old.version + 1
+            updates.append((*key, post.url, post.title, post.text, version))
+            contents.append(_content_row(post, version, run_id))
+        elif old.classifier_version != a.classifier_version:
+            version = old.version
+        else:
+            continue
+        assess_rows.append(assessment_row(a, version, run_id, now))
+        if a.severity != "none" and not (old and old.flagged):
+            flaggings.append(
+                Flagging(a.school_id, a.post_id, site_of(post.url), post.author, post.fetched_at)
+            )
+    insert_rows(con, "posts", POST_COLUMNS, new_posts)
+    _update_latest(con, updates)
+    insert_rows(con, "post_contents", CONTENT_COLUMNS, contents)
+    insert_assessments(con, assess_rows)
+    summary = StoreSummary(
+        new_posts=len(new_posts),
+        new_versions=len(updates),
+        new_assessments=len(assess_rows),
+        new_flagged=len(flaggings),
+    )
+    return summary, flaggings
+
+
+POST_COLUMNS = [
+    "school_id",
+    "post_id",
+    "source_id",
+    "url",
+    "guid",
+    "author",
+    "site",
+    "title",
+    "text",
+    "published_at",
+    "first_seen_at",
+    "local",
+    "latest_version",
+]
+
+
+def _post_row(p: Post) -> tuple:
+    return (
+        p.school_id,
+        p.post_id,
+        p.source_id,
+        p.url,
+        p.guid,
+        p.author,
+        site_of(p.url),
+        p.title,
+        p.text,
+        p.published_at,
+        p.fetched_at,
+        p.local,
+        1,
+    )
+
+
+def _update_latest(con: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
+    """Point edited posts at their new version (the old versions stay in post_contents)."""
+    if not updates:
+        return
+    cols = [list(c) for c in zip(*updates, strict=True)]
+    con.execute(
+        """
+        UPDATE posts SET url = u.url, title = u.title, text = u.text, latest_version = u.version
+        FROM (SELECT unnest($1) AS school_id, unnest($2) AS post_id, unnest($3) AS url,
+                     unnest($4) AS title, unnest($5) AS text, unnest($6) AS version) u
+        WHERE posts.school_id = u.school_id AND posts.post_id = u.post_id
+        """,
+        cols,
+    )
+
+
+def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now: datetime) -> int:
+    """Put each newly flagged post in its poster's open case, or open one. Returns cases opened.
+
+    A poster is (school, site, author); posts without an author each get a case of their own.
+    """
+    if not flaggings:
+        return 0
+    in_case = {
+        (s, p)
+        for s, p in con.execute(
+            "SELECT school_id, post_id FROM case_posts WHERE school_id IN (SELECT unnest($1))",
+            [sorted({f.school_id for f in flaggings})],
+        ).fetchall()
+    }
+    open_cases = {
+        (s, site, author): case_id
+        for case_id, s, site, author in con.execute(
+            "SELECT case_id, school_id, site, author FROM cases "
+            "WHERE status = 'open' AND author <> '' ORDER BY opened_at"
+        ).fetchall()
+    }
+    new_cases, links = [], []
+    for f in sorted(flaggings, key=lambda f: f.arrived_at):
+        if (f.school_id, f.post_id) in in_case:
+            continue
+        poster = (f.school_id, f.site, f.author)
+        case_id = open_cases.get(poster) if f.author else None
+        if case_id is None:
+            case_id = next_case_id(con)
+            new_cases.append(
+                (case_id, f.school_id, f.site, f.author, "open", now, respond_by(f.arrived_at))
+            )
+            if f.author:
+                open_cases[poster] = case_id
+        links.append((f.school_id, f.post_id, case_id, now))
+        in_case.add((f.school_id, f.post_id))
+    insert_rows(
+        con,
+        "cases",
+        ["case_id", "school_id", "site", "author", "status", "opened_at", "respond_by"],
+        new_cases,
+    )
+    insert_rows(con, "case_posts", ["school_id", "post_id", "case_id", "added_at"], links)
+    return len(new_cases)
+
+
+def next_case_id(con: duckdb.DuckDBPyConnection) -> str:
+    """A short id SLT can read out on the phone: C-000001."""
+    (n,) = con.execute("SELECT nextval('case_seq')").fetchone()
+    return f"C-{n:06d}"

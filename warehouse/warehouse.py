@@ -1,0 +1,181 @@
+"""`Warehouse`: the one entry point to the DuckDB file.
+
+Each public method opens its own connection, does its work in one transaction and closes it,
+so the pipeline holds the file only while it writes and an analyst's read-only session can
+open it in between. The schema is migrated lazily: the first write-capable method of an
+instance runs `migrate()` (cheap when up to date); `query` and `snapshot` only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from schoolwatch.errors import WarehouseError
+from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
+from warehouse import cases, digest_queries, evidence, maintenance, rescoring, schema, store
+from warehouse.connection import connect, one_line, transaction
+from warehouse.records import Case, CaseDetail, StoreSummary
+
+T = TypeVar("T")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Warehouse:
+    """The schoolwatch warehouse in the DuckDB file at `path` (created on first write, 0600)."""
+
+    def __init__(self, path: str | Path, *, lock_timeout_s: float = 5.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+        self._migrated = False
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.path)!r})"
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each recorded in `schema_migrations`. Idempotent.
+
+        Returns the migrations applied now (e.g. `["0001_tables", "0002_views"]`).
+        """
+        con = connect(self.path, lock_timeout_s=self.lock_timeout_s)
+        try:
+            names = schema.migrate(con)
+        except duckdb.Error as e:
+            msg = f"warehouse {self.path}: migration failed: {one_line(e)}"
+            raise WarehouseError(msg) from None
+        finally:
+            con.close()
+        self._migrated = True
+        return names
+
+    def _run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        if not self._migrated:
+            self.migrate()
+        with transaction(self.path, lock_timeout_s=self.lock_timeout_s) as con:
+            return work(con)
+
+    def _read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        with transaction(self.path, read_only=True, lock_timeout_s=self.lock_timeout_s) as con:
+            return work(con)
+
+    # -- the run --------------------------------------------------------------------------
+
+    def validators(self, school_id: str) -> dict[str, tuple[str | None, str | None]]:
+        """`{source_id: (etag, last_modified)}` from each source's last ok fetch."""
+        return self._run(lambda con: store.validators(con, school_id))
+
+    def store_run(
+        self,
+        run_id: str,
+        started_at: datetime,
+        results: list[FetchResult],
+        assessments: list[Assessment],
+        *,
+        posts: list[Post] | None = None,
+    ) -> StoreSummary:
+        """Store one run in one short write transaction.
+
+        `posts` defaults to every post in `results`. Only posts whose assessment says
+        `mentions` are kept; a post is stored once, a changed raw item becomes a new version,
+        and an assessment is added for a new post or version or a new classifier version.
+        Newly flagged posts join their poster's open case or open one. Storing the same
+        input again adds nothing.
+        """
+        posts = [p for r in results for p in r.posts] if posts is None else posts
+
+        def work(con: duckdb.DuckDBPyConnection) -> StoreSummary:
+            now = _now()
+            fetches = store.record_fetches(con, run_id, started_at, results, now)
+            summary, flaggings = store.store_posts(con, run_id, posts, assessments, now)
+            opened = store.assign_cases(con, flaggings, now)
+            return StoreSummary(
+                new_posts=summary.new_posts,
+                new_versions=summary.new_versions,
+                new_assessments=summary.new_assessments,
+                new_flagged=summary.new_flagged,
+                cases_opened=opened,
+                fetches=fetches,
+            )
+
+        return self._run(work)
+
+    def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
+        """`{(site, author): highest rung SLT recorded}` for posters with an open case."""
+        return self._run(lambda con: cases.last_action_rungs(con, school_id))
+
+    # -- cases ----------------------------------------------------------------------------
+
+    def list_cases(self, school_id: str | None = None, status: str | None = "open") -> list[Case]:
+        """Cases by `respond_by`; `status` "open", "closed" or None for all."""
+        return self._run(lambda con: cases.list_cases(con, school_id, status))
+
+    def case_detail(self, case_id: str) -> CaseDetail:
+        """A case with its posts and actions; `WarehouseError` for an unknown id."""
+        return self._run(lambda con: cases.case_detail(con, case_id))
+
+    def record_action(self, case_id: str, rung: int, note: str, by: str) -> CaseAction:
+        """Record an action SLT took on an open case, at rung 0–6 of the ladder."""
+        return self._run(lambda con: cases.record_action(con, case_id, rung, note, by, _now()))
+
+    def close_case(self, case_id: str, note: str, by: str) -> Case:
+        """Close an open case with a note saying why."""
+        return self._run(lambda con: cases.close_case(con, case_id, note, by, _now()))
+
+    def export_evidence(self, case_id: str, dest_dir: str | Path) -> Path:
+        """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
+        return self._run(lambda con: evidence.export_evidence(con, case_id, Path(dest_dir), _now()))
+
+    # -- digest and alerts ----------------------------------------------------------------
+
+    def pending_alerts(self, school_id: str) -> list[FlaggedItem]:
+        """Critical items not yet alerted, oldest first."""
+        return self._run(lambda con: digest_queries.pending_alerts(con, school_id))
+
+    def mark_alerted(
+        self, school_id: str, post_ids: list[str], recipients: list[str], at: datetime
+    ) -> int:
+        """Record that these posts were alerted to `recipients`; returns how many were new."""
+        return self._run(
+            lambda con: digest_queries.mark_sent(con, school_id, post_ids, "alert", recipients, at)
+        )
+
+    def digest_data(self, school_id: str, school_name: str, now: datetime) -> DigestData:
+        """Everything the school's next digest shows: undigested items first."""
+        return self._run(lambda con: digest_queries.digest_data(con, school_id, school_name, now))
+
+    def mark_digested(self, school_id: str, post_ids: list[str], at: datetime) -> int:
+        """Mark items as sent in a digest (once each); returns how many were new."""
+        return self._run(lambda con: digest_queries.mark_digested(con, school_id, post_ids, at))
+
+    # -- rescoring ------------------------------------------------------------------------
+
+    def stale_posts(self, classifier_version: str) -> list[Post]:
+        """Latest version of each post last assessed by another classifier version."""
+        return self._run(lambda con: rescoring.stale_posts(con, classifier_version))
+
+    def add_assessments(self, assessments: list[Assessment]) -> int:
+        """Add assessments of stored posts, keeping earlier ones; returns rows added."""
+        return self._run(lambda con: rescoring.add_assessments(con, assessments, _now()))
+
+    # -- maintenance and analysts ---------------------------------------------------------
+
+    def purge(self, now: datetime, retention_days: int) -> int:
+        """Delete unflagged mentions older than `retention_days`; returns posts deleted."""
+        return self._run(lambda con: maintenance.purge(con, now, retention_days))
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Run one statement on a read-only connection: (column names, rows)."""
+        return self._read(lambda con: maintenance.query(con, sql))
+
+    def snapshot(self, dest_dir: str | Path) -> list[Path]:
+        """Copy each stable view to `dest_dir/<view>.parquet` for analysts."""
+        return self._read(lambda con: maintenance.snapshot(con, Path(dest_dir)))
