@@ -1,0 +1,321 @@
+"""The one place schoolwatch talks HTTP: a small, polite, synchronous client.
+
+`HttpClient(config).get(url, etag=..., last_modified=...)` returns an `HttpResponse` or raises
+`FetchError`. What it does on every request:
+
+- sends the configured User-Agent, and If-None-Match / If-Modified-Since when given;
+- waits so that two requests to the same host start at least `min_interval_s` apart
+  (thread-safe: sources fetched concurrently share one client);
+- asks robots.txt first when `respect_robots` (fetched once per host per client, i.e. per run);
+- reads the body streamed and stops at `max_bytes`;
+- follows redirects itself, so each hop gets the same robots check and spacing;
+- retries with exponential backoff timeouts, connection errors, 5xx and 429 (honouring a
+  Retry-After in seconds or as an HTTP date, capped at `max_retry_after_s`), never other 4xx.
+
+Exceptions (all `FetchError`; `retryable` marks the transient kinds; messages name the URL):
+
+    FetchError
+     ├── retryable=True
+     │    ├── "timed out after 20s fetching <url>"
+     │    ├── "connection failed fetching <url>: <reason>"   (refused, DNS, reset, ...)
+     │    ├── "HTTP 503 Service Unavailable from <url>"      (any 5xx; `status` set)
+     │    └── "HTTP 429 Too Many Requests from <url>"        (`status`, `retry_after` set)
+     │        ... each with " (gave up after N attempts)" once the retries are spent
+     └── retryable=False
+          ├── "HTTP 404 Not Found from <url>"                (any other 4xx; `status` set)
+          ├── "refused by robots.txt: <url>"
+          ├── "response from <url> is larger than max_bytes=N"
+          ├── "too many redirects fetching <url>"
+          └── "not an http(s) URL: <url>"
+
+A 304 is not an error: it returns an `HttpResponse` with `not_modified=True` and an empty body.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+import urllib.robotparser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from schoolwatch.config import HttpConfig
+from schoolwatch.errors import FetchError
+
+MAX_REDIRECTS = 5
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A finished GET: `url` is the address after redirects; `headers` have lower-case names."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+@dataclass
+class _Host:
+    """Per-host state. `lock` serialises requests to the host so the spacing holds across threads;
+    `robots_lock` makes concurrent first requests wait for one robots.txt fetch, not make two."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    last_request: float | None = None
+    robots: urllib.robotparser.RobotFileParser | None = None
+    robots_error: FetchError | None = None
+
+
+class HttpClient:
+    """A polite HTTP client built from `HttpConfig`. Share one per run; close it (or use `with`).
+
+    `sleep` and `clock` are injectable so tests can check spacing and backoff without waiting.
+    """
+
+    def __init__(
+        self,
+        config: HttpConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        max_retry_after_s: float = 120.0,
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._clock = clock
+        self._backoff_s = backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._max_retry_after_s = max_retry_after_s
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+        self._client = httpx.Client(
+            headers={"User-Agent": config.user_agent},
+            timeout=httpx.Timeout(config.timeout_s),
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> HttpResponse:
+        """GET `url`, conditionally when `etag` / `last_modified` are given. Raises `FetchError`."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._get(url, headers, check_robots=self.config.respect_robots)
+
+    def _get(self, url: str, headers: dict[str, str], *, check_robots: bool) -> HttpResponse:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            _require_http(current)
+            if check_robots:
+                self._check_robots(current)
+            response = self._with_retries(current, headers)
+            location = response.headers.get("location")
+            if response.status not in _REDIRECT_STATUSES or not location:
+                return response
+            current = urljoin(current, location)
+        raise FetchError(f"too many redirects fetching {url}")
+
+    def _with_retries(self, url: str, headers: dict[str, str]) -> HttpResponse:
+        attempts = self.config.retries + 1
+        for attempt in range(attempts):
+            try:
+                return self._once(url, headers)
+            except FetchError as e:
+                if not e.retryable:
+                    raise
+                if attempt == attempts - 1:
+                    if attempts == 1:
+                        raise
+                    raise FetchError(
+                        f"{e} (gave up after {attempts} attempts)",
+                        retryable=True,
+                        retry_after=e.retry_after,
+                        status=e.status,
+                    ) from e
+                self._sleep(self._delay(attempt, e.retry_after))
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self._max_retry_after_s)
+        return min(self._backoff_s * 2**attempt, self._max_backoff_s)
+
+    def _once(self, url: str, headers: dict[str, str]) -> HttpResponse:
+        host = self._host(url)
+        with host.lock:
+            self._wait_turn(host)
+            try:
+                return self._request(url, headers)
+            finally:
+                host.last_request = self._clock()
+
+    def _wait_turn(self, host: _Host) -> None:
+        if host.last_request is None:
+            return
+        wait = host.last_request + self.config.min_interval_s - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+
+    def _request(self, url: str, headers: dict[str, str]) -> HttpResponse:
+        timeout = self.config.timeout_s
+        try:
+            with self._client.stream("GET", url, headers=headers) as r:
+                _raise_for_status(r, url)
+                body = b"" if r.status_code == 304 else self._read_capped(r, url)
+        except httpx.TimeoutException:
+            message = f"timed out after {timeout:g}s fetching {url}"
+            raise FetchError(message, retryable=True) from None
+        except httpx.TransportError as e:
+            reason = str(e) or type(e).__name__
+            message = f"connection failed fetching {url}: {reason}"
+            raise FetchError(message, retryable=True) from None
+        except httpx.InvalidURL as e:
+            raise FetchError(f"not a valid URL: {url}: {e}") from None
+        return _response(r, url, body)
+
+    def _read_capped(self, r: httpx.Response, url: str) -> bytes:
+        limit = self.config.max_bytes
+        declared = r.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(url, limit)
+        # A wall-clock deadline as well: httpx's timeout is per read, and a server trickling a
+        # byte at a time would otherwise hold a worker thread indefinitely.
+        deadline = time.monotonic() + max(self.config.timeout_s * 3, 10.0)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(url, limit)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("body took too long")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _host(self, url: str) -> _Host:
+        key = _origin(url)
+        with self._hosts_lock:
+            return self._hosts.setdefault(key, _Host())
+
+    def _check_robots(self, url: str) -> None:
+        host = self._host(url)
+        with host.robots_lock:
+            if host.robots is None and host.robots_error is None:
+                try:
+                    host.robots = self._fetch_robots(url)
+                except FetchError as e:
+                    host.robots_error = e
+        if host.robots_error is not None:
+            raise FetchError(
+                f"could not read robots.txt before fetching {url}: {host.robots_error}",
+                retryable=host.robots_error.retryable,
+            )
+        assert host.robots is not None
+        if not host.robots.can_fetch(self.config.user_agent, url):
+            raise FetchError(f"refused by robots.txt: {url}")
+
+    def _fetch_robots(self, url: str) -> urllib.robotparser.RobotFileParser:
+        robots_url = _origin(url) + "/robots.txt"
+        parser = urllib.robotparser.RobotFileParser(robots_url)
+        try:
+            response = self._get(robots_url, {}, check_robots=False)
+        except FetchError as e:
+            # RFC 9309 §2.3.1.3: a robots.txt that is "unavailable" (4xx) allows everything.
+            if e.status is not None and 400 <= e.status < 500:
+                parser.allow_all = True
+                return parser
+            raise
+        parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
+        return parser
+
+
+def _require_http(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchError(f"not an http(s) URL: {url}") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FetchError(f"not an http(s) URL: {url}")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _too_large(url: str, limit: int) -> FetchError:
+    return FetchError(f"response from {url} is larger than max_bytes={limit}")
+
+
+def _raise_for_status(r: httpx.Response, url: str) -> None:
+    status = r.status_code
+    if status < 400:
+        return
+    # the standard phrase, not the server's spelling of it ("INTERNAL SERVER ERROR")
+    reason = httpx.codes.get_reason_phrase(status)
+    message = f"HTTP {status} {reason} from {url}" if reason else f"HTTP {status} from {url}"
+    if status == 429 or status >= 500:
+        retry_after = parse_retry_after(r.headers.get("retry-after"))
+        raise FetchError(message, retryable=True, retry_after=retry_after, status=status)
+    raise FetchError(message, status=status)
+
+
+def _response(r: httpx.Response, url: str, body: bytes) -> HttpResponse:
+    headers = {k.lower(): v for k, v in r.headers.items()}
+    return HttpResponse(
+        url=url,
+        status=r.status_code,
+        body=body,
+        headers=headers,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        not_modified=r.status_code == 304,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

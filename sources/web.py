@@ -1,0 +1,129 @@
+"""HTML pages (forums, comment threads): items picked by CSS selectors, parsed with beautifulsoup4.
+
+Selectors come from the source config: `item` finds each post; `text`, `title`, `author`,
+`published` and `link` are looked up inside it. `"selector@attribute"` reads an attribute
+instead of the text (`"time@datetime"`, `"a.permalink@href"`); `"@attribute"` reads one of
+the item element itself.
+
+An item without a permalink gets the page URL plus a stable anchor: its `id` (or `data-id`,
+`data-post-id`) attribute, else a hash of its text. A hashed anchor changes when the text is
+edited, so such an edit is seen as a new post rather than a new version: give a `link`
+selector where the site has permalinks.
+
+`raw` is the item element serialised by beautifulsoup4 (UTF-8), i.e. its HTML as parsed from
+the fetched page, not a byte-exact slice of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from datetime import datetime
+from urllib.parse import urldefrag, urljoin
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from soupsieve import SelectorSyntaxError
+
+from schoolwatch.config import SourceConfig
+from schoolwatch.errors import FetchError
+from schoolwatch.models import Post
+from sources.identity import post_id
+from sources.text import collapse, element_text, parse_datetime
+
+_ATTRIBUTE = re.compile(r"^[A-Za-z_:][\w:.-]*$")
+_ID_ATTRIBUTES = ("id", "data-id", "data-post-id", "data-comment-id")
+
+
+def parse_page(
+    body: bytes, *, school_id: str, source: SourceConfig, base_url: str, fetched_at: datetime
+) -> list[Post]:
+    """The posts on an HTML page. No matching items is an empty list; items with no text are
+    skipped; an invalid selector is a `FetchError` naming it."""
+    if not source.item or not source.text:
+        raise FetchError(f"source {source.id!r} needs `item` and `text` selectors ({base_url})")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(body, "html.parser")
+    posts = []
+    for item in _select(soup, source.item, source, base_url):
+        post = _post(item, school_id, source, base_url, fetched_at)
+        if post is not None:
+            posts.append(post)
+    return posts
+
+
+def _post(
+    item: Tag, school_id: str, source: SourceConfig, base_url: str, fetched_at: datetime
+) -> Post | None:
+    raw = str(item).encode("utf-8", errors="surrogatepass")
+    fields = {
+        name: _field(item, getattr(source, name), source, base_url)
+        for name in ("text", "title", "author", "published", "link")
+    }
+    text = fields["text"] or ""
+    if not text:
+        return None
+    if fields["link"]:
+        link = urljoin(base_url, fields["link"])
+    else:
+        link = f"{urldefrag(base_url).url}#{_anchor(item, text)}"
+    return Post(
+        post_id=post_id(link, link),
+        source_id=source.id,
+        school_id=school_id,
+        url=link,
+        guid=link,
+        title=fields["title"] or "",
+        text=text,
+        author=fields["author"] or "",
+        published_at=parse_datetime(fields["published"]),
+        fetched_at=fetched_at,
+        raw=raw,
+        local=source.local,
+    )
+
+
+def _field(item: Tag, spec: str | None, source: SourceConfig, base_url: str) -> str | None:
+    """The value `spec` names inside `item`: the first match's text or attribute."""
+    if not spec:
+        return None
+    selector, attribute = _split_spec(spec)
+    if selector:
+        found = _select(item, selector, source, base_url)
+        if not found:
+            return None
+        element = found[0]
+    else:
+        element = item
+    if attribute is None:
+        return element_text(element) or None
+    value = element.get(attribute)
+    if isinstance(value, list):  # multi-valued attributes such as class
+        value = " ".join(value)
+    return collapse(value) if value else None
+
+
+def _split_spec(spec: str) -> tuple[str, str | None]:
+    selector, at, attribute = spec.strip().rpartition("@")
+    if at and _ATTRIBUTE.match(attribute):
+        return selector.strip(), attribute
+    return spec.strip(), None
+
+
+def _select(root: Tag, selector: str, source: SourceConfig, base_url: str) -> list[Tag]:
+    try:
+        return root.select(selector)
+    except (SelectorSyntaxError, ValueError, NotImplementedError) as e:
+        first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise FetchError(
+            f"invalid CSS selector {selector!r} in source {source.id!r} ({base_url}): {first_line}"
+        ) from None
+
+
+def _anchor(item: Tag, text: str) -> str:
+    for attribute in _ID_ATTRIBUTES:
+        value = item.get(attribute)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return "sw-" + hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:12]

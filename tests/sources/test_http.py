@@ -1,0 +1,279 @@
+"""HttpClient against a real HTTP server on 127.0.0.1 (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from schoolwatch.errors import FetchError
+from sources.http import parse_retry_after
+from tests.sources.support import FETCHED_AT
+
+FEED = b"<rss version='2.0'><channel><item><title>x</title></item></channel></rss>"
+
+
+def test_ok_sends_user_agent_and_returns_validators(httpserver: HTTPServer, make_client):
+    validators = {"ETag": '"v1"', "Last-Modified": "Tue, 03 Mar 2026 10:00:00 GMT"}
+    httpserver.expect_request(
+        "/feed", headers={"User-Agent": "schoolwatch-test/0.1"}
+    ).respond_with_data(FEED, headers=validators)
+    response = make_client().get(httpserver.url_for("/feed"))
+    assert response.status == 200
+    assert response.body == FEED
+    assert response.etag == '"v1"'
+    assert response.last_modified == "Tue, 03 Mar 2026 10:00:00 GMT"
+    assert not response.not_modified
+
+
+def test_304_via_etag(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/feed", headers={"If-None-Match": '"v1"'}).respond_with_data(
+        "", status=304, headers={"ETag": '"v1"'}
+    )
+    response = make_client().get(httpserver.url_for("/feed"), etag='"v1"')
+    assert response.not_modified
+    assert response.status == 304
+    assert response.body == b""
+
+
+def test_304_via_last_modified(httpserver: HTTPServer, make_client):
+    stamp = "Tue, 03 Mar 2026 10:00:00 GMT"
+    httpserver.expect_request("/feed", headers={"If-Modified-Since": stamp}).respond_with_data(
+        "", status=304
+    )
+    response = make_client().get(httpserver.url_for("/feed"), last_modified=stamp)
+    assert response.not_modified
+
+
+def test_500_is_retried_with_backoff_then_fails(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_request("/feed").respond_with_data("oops", status=500)
+    url = httpserver.url_for("/feed")
+    with pytest.raises(FetchError) as info:
+        make_client(retries=2).get(url)
+    assert str(info.value) == (
+        f"HTTP 500 Internal Server Error from {url} (gave up after 3 attempts)"
+    )
+    assert info.value.retryable
+    assert info.value.status == 500
+    assert len(httpserver.log) == 3
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_503_then_success(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_ordered_request("/feed").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/feed").respond_with_data(FEED)
+    assert make_client(retries=2).get(httpserver.url_for("/feed")).body == FEED
+    assert clock.sleeps == [1.0]
+
+
+def test_429_honours_retry_after(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_ordered_request("/feed").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_ordered_request("/feed").respond_with_data(FEED)
+    assert make_client(retries=1).get(httpserver.url_for("/feed")).body == FEED
+    assert clock.sleeps == [7.0]
+
+
+def test_429_retry_after_is_capped(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_request("/feed").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "86400"}
+    )
+    url = httpserver.url_for("/feed")
+    with pytest.raises(FetchError, match=r"^HTTP 429 Too Many Requests from .*/feed \(gave up"):
+        make_client(retries=1).get(url)
+    assert clock.sleeps == [120.0]
+
+
+def test_404_is_not_retried(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    url = httpserver.url_for("/gone")
+    with pytest.raises(FetchError) as info:
+        make_client(retries=3).get(url)
+    assert str(info.value) == f"HTTP 404 Not Found from {url}"
+    assert not info.value.retryable
+    assert info.value.status == 404
+    assert len(httpserver.log) == 1
+    assert clock.sleeps == []
+
+
+def test_timeout(httpserver: HTTPServer, make_client):
+    release = threading.Event()
+
+    def stall(request: Request) -> Response:
+        release.wait(0.3)  # longer than the client's timeout; released early by the test
+        return Response(FEED)
+
+    httpserver.expect_request("/slow").respond_with_handler(stall)
+    url = httpserver.url_for("/slow")
+    try:
+        with pytest.raises(FetchError) as info:
+            make_client(timeout_s=0.1, retries=0).get(url)
+    finally:
+        release.set()
+    assert str(info.value) == f"timed out after 0.1s fetching {url}"
+    assert info.value.retryable
+
+
+def test_connection_refused_is_retried_and_named(make_client, clock):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/feed"
+    with pytest.raises(FetchError) as info:
+        make_client(retries=1).get(url)
+    message = str(info.value)
+    assert message.startswith(f"connection failed fetching {url}: ")
+    assert "refused" in message.lower()
+    assert message.endswith("(gave up after 2 attempts)")
+    assert info.value.retryable
+    assert clock.sleeps == [1.0]
+
+
+def test_max_bytes_by_content_length(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/big").respond_with_data(b"x" * 2000)
+    url = httpserver.url_for("/big")
+    with pytest.raises(FetchError) as info:
+        make_client(max_bytes=1000).get(url)
+    assert str(info.value) == f"response from {url} is larger than max_bytes=1000"
+    assert not info.value.retryable
+
+
+def test_max_bytes_while_streaming(httpserver: HTTPServer, make_client):
+    chunks_sent = []
+
+    def endless():
+        for _ in range(10_000):  # far more than the cap; the client must stop reading early
+            chunks_sent.append(1)
+            yield b"y" * 512
+
+    httpserver.expect_request("/stream").respond_with_response(Response(endless()))
+    url = httpserver.url_for("/stream")
+    with pytest.raises(FetchError, match=r"larger than max_bytes=3000$"):
+        make_client(max_bytes=3000).get(url)
+
+
+def test_redirect_is_followed_and_final_url_reported(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/new"}
+    )
+    httpserver.expect_request("/new").respond_with_data(FEED)
+    response = make_client().get(httpserver.url_for("/old"))
+    assert response.url == httpserver.url_for("/new")
+    assert response.body == FEED
+
+
+def test_redirect_loop_fails(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/loop").respond_with_data(
+        "", status=302, headers={"Location": "/loop"}
+    )
+    url = httpserver.url_for("/loop")
+    with pytest.raises(FetchError, match=r"^too many redirects fetching "):
+        make_client().get(url)
+
+
+def test_not_http_url(make_client):
+    with pytest.raises(FetchError, match=r"^not an http\(s\) URL: file:///etc/passwd$"):
+        make_client().get("file:///etc/passwd")
+
+
+def test_robots_disallow_and_fetched_once(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n", content_type="text/plain"
+    )
+    httpserver.expect_request("/feed").respond_with_data(FEED)
+    httpserver.expect_request("/other").respond_with_data(FEED)
+    client = make_client(respect_robots=True)
+    assert client.get(httpserver.url_for("/feed")).body == FEED
+    assert client.get(httpserver.url_for("/other")).body == FEED
+    private = httpserver.url_for("/private/thread")
+    with pytest.raises(FetchError) as info:
+        client.get(private)
+    assert str(info.value) == f"refused by robots.txt: {private}"
+    assert not info.value.retryable
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == ["/robots.txt", "/feed", "/other"]
+
+
+def test_robots_rules_for_our_user_agent(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: schoolwatch-test\nDisallow: /\n\nUser-agent: *\nDisallow:\n"
+    )
+    with pytest.raises(FetchError, match=r"^refused by robots\.txt: "):
+        make_client(respect_robots=True).get(httpserver.url_for("/feed"))
+
+
+def test_missing_robots_allows_all(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/robots.txt").respond_with_data("not here", status=404)
+    httpserver.expect_request("/feed").respond_with_data(FEED)
+    assert make_client(respect_robots=True).get(httpserver.url_for("/feed")).body == FEED
+
+
+def test_robots_server_error_refuses_with_reason(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/robots.txt").respond_with_data("down", status=503)
+    url = httpserver.url_for("/feed")
+    with pytest.raises(FetchError) as info:
+        make_client(respect_robots=True, retries=0).get(url)
+    assert str(info.value) == (
+        f"could not read robots.txt before fetching {url}: "
+        f"HTTP 503 Service Unavailable from {httpserver.url_for('/robots.txt')}"
+    )
+    assert [request.path for request, _ in httpserver.log] == ["/robots.txt"]
+
+
+def test_min_interval_spacing_per_host(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_request("/feed").respond_with_data(FEED)
+    client = make_client(min_interval_s=5)
+    url = httpserver.url_for("/feed")
+    client.get(url)
+    client.get(url)
+    client.get(url)
+    assert clock.sleeps == [5.0, 5.0]
+    # the same server under another host name is another host as far as spacing goes
+    other = (
+        url.replace("localhost", "127.0.0.1")
+        if "localhost" in url
+        else url.replace("127.0.0.1", "localhost")
+    )
+    assert other != url
+    client.get(other)
+    assert clock.sleeps == [5.0, 5.0]
+
+
+def test_min_interval_spacing_across_threads(httpserver: HTTPServer, make_client, clock):
+    seen_at: list[float] = []
+
+    def record(request: Request) -> Response:
+        seen_at.append(clock.monotonic())
+        return Response(FEED)
+
+    httpserver.expect_request("/feed").respond_with_handler(record)
+    client = make_client(min_interval_s=2)
+    url = httpserver.url_for("/feed")
+    threads = [threading.Thread(target=client.get, args=(url,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen_at) == 4
+    gaps = [b - a for a, b in itertools.pairwise(seen_at)]
+    assert all(gap >= 2 for gap in gaps), gaps
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("12", 12.0),
+        ("soon", None),
+        ("Fri, 06 Mar 2026 12:00:30 GMT", 30.0),
+        ("Fri, 06 Mar 2026 11:00:00 GMT", 0.0),  # in the past: go now
+    ],
+)
+def test_parse_retry_after(value, expected):
+    assert parse_retry_after(value, now=FETCHED_AT) == expected
