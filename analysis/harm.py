@@ -1,14 +1,32 @@
 """Decides a post's harm categories and the evidence for each (DESIGN.md §4).
 
-STUB: replaced by the harm-classifier work. The signature is the contract.
+Two parts, both reviewable: the rules in `analysis/data/harm_rules.toml` (slurs, threat
+phrasings, phone numbers, ...; a `strong` rule decides on its own and gives the evidence span)
+and a linear model over n-grams in `analysis/data/harm_model.json` (trained by
+`analysis/train_harm.py` on the labelled training schools) that catches what no rule names.
+When only the model fires, the evidence is the sentence that carries most of its weight, and
+the reason lists the words that weighed most.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Literal
 
+from analysis import harm_features, harm_text
+from analysis.harm_model import HarmModel, load_model
+from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
-from schoolwatch.models import Evidence, Span
+from schoolwatch.models import CATEGORIES, Evidence, Severity, Span
+
+HARM_VERSION = "harm-1"
+
+# Posts longer than this are judged on their first part: keeps one huge page from stalling
+# a run while any realistic post (a few thousand characters) is read whole.
+MAX_CHARS = 20_000
+
+Field = Literal["title", "text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +35,243 @@ class HarmResult:
     evidence: tuple[Evidence, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldView:
+    field: Field
+    original: str
+    folded: str
+    hits: tuple[Hit, ...]
+
+
 def assess_harm(
     title: str, text: str, school: SchoolConfig, matched: tuple[Span, ...], *, local: bool = False
 ) -> HarmResult:
-    """Categories (in `schoolwatch.models.CATEGORIES` order) and one or more evidence spans each."""
-    return HarmResult(categories=(), evidence=())
+    """Categories (in `schoolwatch.models.CATEGORIES` order) and one or more evidence spans each.
+
+    `matched` are the spans naming the school or its people (from `analysis.matching`);
+    `local` says the source is a local site. Never raises on odd text: any string gets an answer.
+    """
+    return classify(title, text, school, matched, local=local, model=load_model())
+
+
+def classify(
+    title: str,
+    text: str,
+    school: SchoolConfig,
+    matched: tuple[Span, ...],
+    *,
+    local: bool = False,
+    model: HarmModel,
+    book: RuleBook | None = None,
+) -> HarmResult:
+    """`assess_harm` with the model (and rule book) given: used by cross-validation."""
+    book = book or load_rules()
+    views, feats = _prepare(title, text, school, book)
+    hits = [(v, h) for v in views for h in v.hits]
+    probs = model.probabilities(feats)
+    chosen: list[str] = []
+    for cat in CATEGORIES:
+        if cat == "complaint" and chosen:
+            continue
+        strong = any(h.rule.strong and h.rule.category == cat for _, h in hits)
+        if strong or probs.get(cat, 0.0) >= book.thresholds.get(cat, 0.5):
+            chosen.append(cat)
+    evidence: list[Evidence] = []
+    for cat in chosen:
+        evidence.extend(_evidence(cat, hits, views, model, feats, book))
+    return HarmResult(tuple(chosen), tuple(evidence))
+
+
+def post_features(title: str, text: str, school: SchoolConfig) -> list[str]:
+    """The model's features of a post (for training: exactly what scoring computes)."""
+    return _prepare(title, text, school, load_rules())[1]
+
+
+def _prepare(
+    title: str, text: str, school: SchoolConfig, book: RuleBook
+) -> tuple[list[_FieldView], list[str]]:
+    title, text = title[:MAX_CHARS], text[:MAX_CHARS]
+    views = [_view(f, s, book) for f, s in (("title", title), ("text", text)) if s]
+    names = tuple(sorted({h.rule.name for v in views for h in v.hits}))
+    return views, harm_features.model_features(title, text, school, names, book)
+
+
+def severity(result: HarmResult) -> Severity:
+    """DESIGN.md §4 severity of a result (defamation is high when its reason says "crime:")."""
+    cats = set(result.categories)
+    if "threat" in cats:
+        return "critical"
+    crime = any(
+        e.category == "defamation" and e.reason.startswith("crime:") for e in result.evidence
+    )
+    if cats & {"hate", "obscene"} or crime:
+        return "high"
+    if cats & {"defamation", "harassment", "personal_data"}:
+        return "medium"
+    return "low" if "complaint" in cats else "none"
+
+
+# --- internals -------------------------------------------------------------------------
+
+_NAME = re.compile(
+    r"(?<![\w'])([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s([A-Z][a-z']+(?:-[A-Z][a-z]+)?)(?![\w])"
+)
+_NOT_FIRST_NAMES = {
+    "the",
+    "our",
+    "my",
+    "mr",
+    "mrs",
+    "miss",
+    "ms",
+    "dr",
+    "st",
+    "saint",
+    "year",
+    "this",
+    "that",
+    "his",
+    "her",
+    "their",
+    "your",
+    "dear",
+    "hi",
+    "oh",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "to",
+    "of",
+    "and",
+    "but",
+    "if",
+    "when",
+    "why",
+    "what",
+    "who",
+    "how",
+    "is",
+    "it",
+    "its",
+    "we",
+    "they",
+    "he",
+    "she",
+    "you",
+    "i",
+    "so",
+    "no",
+    "yes",
+    "not",
+    "just",
+    "mum",
+    "dad",
+    "sir",
+}
+_NAMED_CHILD = Rule(
+    name="personal_data.named_child",
+    category="personal_data",
+    strong=True,
+    pattern=re.compile("(?!)"),
+    unless=None,
+    reason="names a pupil together with private details",
+    needs_target=False,
+)
+
+
+def _view(field: Field, original: str, book: RuleBook) -> _FieldView:
+    folded = harm_text.fold(original)
+    hits = find_hits(book, folded)
+    hits.extend(_named_child_hits(original, folded, book))
+    return _FieldView(field, original, folded, tuple(hits))
+
+
+def _named_child_hits(original: str, folded: str, book: RuleBook) -> list[Hit]:
+    """A full name that is not staff, placed as a pupil, in a post carrying private details."""
+    if not book.sensitive.search(folded):
+        return []
+    out = []
+    for m in _NAME.finditer(original):
+        if m.group(1).lower() in _NOT_FIRST_NAMES:
+            continue
+        window = folded[max(0, m.start() - 60) : m.end() + 60]
+        if book.pupil.search(window) or folded.startswith("'s", m.end()):
+            out.append(Hit(_NAMED_CHILD, m.start(), m.end()))
+    return out
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _evidence(
+    cat: str,
+    hits: list[tuple[_FieldView, Hit]],
+    views: list[_FieldView],
+    model: HarmModel,
+    feats: list[str],
+    book: RuleBook,
+) -> list[Evidence]:
+    mine = [(v, h) for v, h in hits if h.rule.category == cat]
+    mine.sort(key=lambda vh: (not vh[1].rule.strong, vh[0].field != "text", vh[1].start))
+    out: list[Evidence] = []
+    seen: set[tuple[str, int, int]] = set()
+    for v, h in mine:
+        key = (v.field, h.start, h.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_ev(cat, v, h.start, h.end, f"rule {h.rule.name}: {h.rule.reason}"))
+    if not out:
+        out.append(_model_evidence(cat, views, model))
+    if cat == "defamation":
+        out = [_defamation_reason(e, views, book) for e in out]
+    return out
+
+
+def _ev(cat: str, v: _FieldView, start: int, end: int, reason: str) -> Evidence:
+    return Evidence(cat, v.field, start, end, v.original[start:end], reason)
+
+
+def _model_evidence(cat: str, views: list[_FieldView], model: HarmModel) -> Evidence:
+    """The sentence whose own features weigh most towards `cat`."""
+    best: tuple[float, _FieldView, int, int, list[str]] | None = None
+    for v in views:
+        for m in _SENTENCE.finditer(v.original):
+            start, end = _strip(v.original, m.start(), m.end())
+            if end <= start:
+                continue
+            sent = harm_text.fold(v.original[start:end])
+            contrib = model.contributions(cat, harm_text.features(sent))
+            score = sum(w for w in contrib.values() if w > 0)
+            if best is None or score > best[0]:
+                top = sorted((f for f, w in contrib.items() if w > 0), key=lambda f: -contrib[f])
+                best = (score, v, start, end, top[:4])
+    if best is None:  # only whitespace or punctuation: point at the whole field
+        v = views[0] if views else _FieldView("text", "", "", ())
+        return _ev(cat, v, 0, len(v.original), "model")
+    _, v, start, end, top = best
+    words = ", ".join(f"'{t}'" for t in top) or "the post as a whole"
+    return _ev(cat, v, start, end, f"model: {words}")
+
+
+def _strip(s: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and s[start].isspace():
+        start += 1
+    while end > start and s[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _defamation_reason(e: Evidence, views: list[_FieldView], book: RuleBook) -> Evidence:
+    # the crime/non-crime split is read from the whole post: the allegation is often in the
+    # sentence next to the one that names the person
+    crime = [m for v in views for m in book.crime.finditer(v.folded)]
+    minor = [
+        m for v in views for m in (book.not_crime.finditer(v.folded) if book.not_crime else ())
+    ]
+    if crime and not (minor and len(minor) >= len(crime)):
+        word = crime[0].group(0)
+        return Evidence(e.category, e.field, e.start, e.end, e.text, f"crime: '{word}'; {e.reason}")
+    return e

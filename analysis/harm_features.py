@@ -1,0 +1,72 @@
+"""What the harm model sees of a post: n-grams of the folded text with names replaced by
+placeholders, the names of the reviewed rules that fired, and a few shape markers (is a
+person named, is a role noun used, how negative are the words). Shared by training and
+scoring so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from analysis import harm_text
+from analysis.harm_rules import RuleBook, load_rules
+from schoolwatch.config import SchoolConfig
+
+
+@lru_cache(maxsize=1)
+def _valence() -> dict[str, float]:
+    # VADER's word list (shipped inside vaderSentiment, no download): word -> valence
+    import vaderSentiment
+
+    path = Path(vaderSentiment.__file__).with_name("vader_lexicon.txt")
+    out: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                out[parts[0]] = float(parts[1])
+            except ValueError:
+                continue
+    return out
+
+
+def _tone(toks: list[str]) -> list[str]:
+    val = _valence()
+    neg = sum(-v for t in toks if (v := val.get(t, 0.0)) < 0)
+    pos = sum(v for t in toks if (v := val.get(t, 0.0)) > 0)
+    feats = [f"#neg>={b}" for b in (1, 2, 4, 7) if neg >= b]
+    feats.extend(f"#pos>={b}" for b in (1, 3, 6) if pos >= b)
+    if neg > pos:
+        feats.append("#neg>pos")
+    return feats
+
+
+def model_features(
+    title: str,
+    text: str,
+    school: SchoolConfig,
+    rule_names: tuple[str, ...] = (),
+    book: RuleBook | None = None,
+) -> list[str]:
+    """Feature strings of one post (title and text together)."""
+    book = book or load_rules()
+    parts = []
+    people = False
+    for field in (title, text):
+        if field:
+            folded = harm_text.fold(field)
+            names = harm_text.find_names(folded, school)
+            people = people or any(t.kind == "person" for t in names)
+            parts.append(harm_text.mask_names(folded, names))
+    joined = " . ".join(parts)
+    toks = harm_text.tokens(joined)
+    feats = harm_text.features(joined)
+    feats.extend(_tone(toks))
+    feats.extend(f"#rule:{r}" for r in rule_names)
+    if people:
+        feats.append("#person")
+    if book.roles.search(joined):
+        feats.append("#role")
+    if book.crime.search(joined):
+        feats.append("#crime")
+    return feats

@@ -1,0 +1,59 @@
+"""The trained part of the harm classifier: plain per-category weights over n-gram features.
+
+The weights come from `analysis/train_harm.py` (logistic regression) and are stored as JSON, so
+scoring is a dictionary lookup per feature: no scikit-learn, no pickle, nothing downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "harm_model.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryWeights:
+    bias: float
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class HarmModel:
+    categories: dict[str, CategoryWeights]
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> HarmModel:
+        """Build from the exported JSON structure."""
+        return cls(
+            {
+                cat: CategoryWeights(
+                    float(v["bias"]), {k: float(w) for k, w in v["weights"].items()}
+                )
+                for cat, v in raw["categories"].items()
+            }
+        )
+
+    def probabilities(self, feats: list[str]) -> dict[str, float]:
+        """P(category) for each category the model knows."""
+        uniq = set(feats)
+        out = {}
+        for cat, cw in self.categories.items():
+            hits = [cw.weights[f] for f in uniq if f in cw.weights]
+            z = cw.bias + (sum(hits) / math.sqrt(len(uniq)) if hits else 0.0)
+            out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return out
+
+    def contributions(self, cat: str, feats: list[str]) -> dict[str, float]:
+        """Each present feature's weight for `cat` (for choosing evidence)."""
+        w = self.categories[cat].weights
+        return {f: w[f] for f in set(feats) if f in w}
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> HarmModel:
+    """The shipped model, read once."""
+    return HarmModel.from_dict(json.loads(path.read_text(encoding="utf-8")))

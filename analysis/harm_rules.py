@@ -1,0 +1,152 @@
+"""Reviewed rules of the harm classifier, read from `analysis/data/harm_rules.toml`.
+
+A safeguarding lead edits that file, not this one. Each rule is a regular expression over the
+folded text (see `harm_text.fold`) or a list of words that may be masked or in leetspeak
+(`p*ki`, `f4g`). A rule is `strong` (sets its category on its own) or `weak` (a signal the
+trained model weighs, and evidence when the model decides). `unless` patterns are the
+figurative, sporting, negated or reported uses that cancel a hit they overlap or precede.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
+
+# Characters posters put in place of letters. A word in a lexicon matches with any of its
+# letters after the first swapped for one of these (or for a look-alike digit).
+_MASK = r"[*@#$!_.%]"
+_LEET = {
+    "a": "a4@",
+    "e": "e3",
+    "i": "i1!|y",
+    "o": "o0",
+    "s": "s5$z",
+    "t": "t7",
+    "g": "g9",
+    "l": "l1",
+}
+
+
+def lexicon_regex(word: str) -> str:
+    """A regex for `word` tolerating masked letters (`c*nt`, `p**f`) and leetspeak (`f4g`)."""
+    out = []
+    for i, ch in enumerate(word.lower()):
+        if ch == " ":
+            out.append(r"[\s\-]*")
+        elif not ch.isalnum():
+            out.append(re.escape(ch) + "?")
+        elif i == 0:
+            out.append(f"[{re.escape(_LEET.get(ch, ch))}]")
+        else:
+            out.append(f"(?:[{re.escape(_LEET.get(ch, ch))}]+|{_MASK}{{1,3}})")
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    category: str
+    strong: bool
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    reason: str
+    needs_target: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: Rule
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBook:
+    rules: tuple[Rule, ...]
+    thresholds: dict[str, float]
+    crime: re.Pattern[str]
+    not_crime: re.Pattern[str] | None
+    roles: re.Pattern[str]
+    sensitive: re.Pattern[str]
+    pupil: re.Pattern[str]
+    version: str
+
+
+def _words(words: list[str]) -> str:
+    return "|".join(lexicon_regex(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _compile(body: str) -> re.Pattern[str]:
+    return re.compile(body, re.VERBOSE)
+
+
+def _bounded(body: str) -> str:
+    return rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"
+
+
+def parse_rules(raw: dict) -> RuleBook:
+    """Build a `RuleBook` from the TOML structure (exposed for tests of the data file)."""
+    lex = {name: _words(v["words"]) for name, v in raw.get("lexicon", {}).items()}
+    rules = []
+    for r in raw["rules"]:
+        if "words" in r:
+            body = _bounded(_words(r["words"]))
+        elif "lexicon" in r:
+            body = _bounded(lex[r["lexicon"]])
+        else:
+            body = r["pattern"]
+        unless = r.get("unless")
+        rules.append(
+            Rule(
+                name=r["name"],
+                category=r["category"],
+                strong=r.get("strength", "weak") == "strong",
+                pattern=_compile(body),
+                unless=_compile(unless) if unless else None,
+                reason=r.get("reason", r["name"]),
+                needs_target=bool(r.get("needs_target", False)),
+            )
+        )
+    d = raw["defamation"]
+    return RuleBook(
+        rules=tuple(rules),
+        thresholds={k: float(v) for k, v in raw["thresholds"].items()},
+        crime=_compile(d["crime"]),
+        not_crime=_compile(d["not_crime"]) if d.get("not_crime") else None,
+        roles=_compile(raw["targets"]["roles"]),
+        sensitive=_compile(raw["personal_data"]["sensitive"]),
+        pupil=_compile(raw["personal_data"]["pupil"]),
+        version=str(raw["version"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = RULES_PATH) -> RuleBook:
+    """The shipped rule book, read once."""
+    with path.open("rb") as f:
+        return parse_rules(tomllib.load(f))
+
+
+def find_hits(book: RuleBook, folded: str) -> list[Hit]:
+    """Every rule match in one folded field that no `unless` pattern cancels."""
+    hits = []
+    for rule in book.rules:
+        for m in rule.pattern.finditer(folded):
+            if m.end() == m.start():
+                continue
+            if rule.unless is not None and _cancelled(rule.unless, folded, m.start(), m.end()):
+                continue
+            hits.append(Hit(rule, m.start(), m.end()))
+    return hits
+
+
+def _cancelled(unless: re.Pattern[str], folded: str, start: int, end: int) -> bool:
+    # an exception cancels a hit when it overlaps it or sits in the same sentence just before
+    lo = max(0, folded.rfind(".", 0, start) + 1, start - 80)
+    hi = min(len(folded), end + 60)
+    return any(m.start() < end + 60 and m.end() > lo for m in unless.finditer(folded, lo, hi))
