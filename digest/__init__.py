@@ -1,0 +1,37 @@
+"""Digest emails, immediate alerts and their delivery (DESIGN.md §8).
+
+render_digest / render_alert / render_safeguarding  ->  RenderedEmail  (pure)
+build_message(rendered, sender, recipients)         ->  EmailMessage
+deliver(msg, email_cfg)                             ->  where it went, or DeliveryError
+send_school_digest / send_alerts                    ->  which post ids were delivered
+"""
+
+from digest.chart import sentiment_chart, spike
+from digest.dispatch import AlertOutcome, DigestOutcome, send_alerts, send_school_digest
+from digest.render import (
+    RenderedEmail,
+    record_command,
+    render_alert,
+    render_digest,
+    render_safeguarding,
+)
+from digest.safeguarding import is_safeguarding, needs_alert
+from digest.send import build_message, deliver
+
+__all__ = [
+    "AlertOutcome",
+    "DigestOutcome",
+    "RenderedEmail",
+    "build_message",
+    "deliver",
+    "is_safeguarding",
+    "needs_alert",
+    "record_command",
+    "render_alert",
+    "render_digest",
+    "render_safeguarding",
+    "send_alerts",
+    "send_school_digest",
+    "sentiment_chart",
+    "spike",
+]

@@ -1,0 +1,127 @@
+"""Render, build and deliver a school's digest or alerts; report which posts went out.
+
+This is where a delivery failure becomes a recorded error instead of a crashed run: the flow
+marks only the returned post ids as digested/alerted, so anything not delivered is sent by the
+next run. No warehouse or Prefect imports: the flow passes plain values in and marks rows after.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from digest.render import render_alert, render_digest, render_safeguarding
+from digest.safeguarding import is_safeguarding, needs_alert
+from digest.send import build_message, deliver
+from schoolwatch.config import EmailConfig, SchoolConfig
+from schoolwatch.errors import DeliveryError
+from schoolwatch.models import DigestData, FlaggedItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    """What happened to one school's digest.
+
+    `post_ids` are the items to mark digested: empty unless the message was accepted (not on a
+    dry run, a skip or a failure).
+    """
+
+    school_id: str
+    status: str  # "sent" | "skipped" (nothing new, send_empty false) | "dry_run" | "failed"
+    subject: str = ""
+    where: str | None = None
+    post_ids: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOutcome:
+    """What happened to a run's alerts: delivered post ids (to mark alerted) and failures."""
+
+    school_id: str
+    delivered: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (post_id, error line)
+    skipped: tuple[str, ...] = ()  # not critical nor safeguarding, or already alerted
+    where: tuple[str, ...] = ()
+
+
+def send_school_digest(
+    data: DigestData,
+    school: SchoolConfig,
+    email_cfg: EmailConfig,
+    *,
+    dry_run: bool = False,
+    out: TextIO = sys.stdout,
+    config_hint: str = "schoolwatch.toml",
+) -> DigestOutcome:
+    """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
+
+    Nothing new and nothing overdue with `send_empty = false`: nothing is sent. `dry_run`
+    prints the message to `out` and marks nothing.
+    """
+    if not data.items and not data.overdue and not school.send_empty:
+        return DigestOutcome(school.id, "skipped")
+    rendered = render_digest(data, school, config_hint=config_hint)
+    post_ids = tuple(i.post_id for i in data.items)
+    try:
+        msg = build_message(rendered, email_cfg.from_, school.digest_to)
+        if dry_run:
+            out.write(msg.as_string())
+            out.write("\n")
+            return DigestOutcome(school.id, "dry_run", rendered.subject)
+        where = deliver(msg, email_cfg)
+    except DeliveryError as e:
+        log.warning("digest for %s not sent: %s", school.id, e)
+        return DigestOutcome(school.id, "failed", rendered.subject, error=str(e))
+    log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
+    return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids)
+
+
+def _alert_one(
+    item: FlaggedItem, school: SchoolConfig, email_cfg: EmailConfig, config_hint: str
+) -> str:
+    if is_safeguarding(item):
+        # Details go only to the DSL: never fall back to the wider digest list.
+        rendered = render_safeguarding(item, school, config_hint=config_hint)
+        recipients = school.alert_to
+    else:
+        rendered = render_alert(item, school, config_hint=config_hint)
+        recipients = school.alert_to or school.digest_to
+    if not recipients:
+        raise DeliveryError(f"school {school.id}: no alert_to configured")
+    return deliver(build_message(rendered, email_cfg.from_, recipients), email_cfg)
+
+
+def send_alerts(
+    items: tuple[FlaggedItem, ...] | list[FlaggedItem],
+    school: SchoolConfig,
+    email_cfg: EmailConfig,
+    *,
+    config_hint: str = "schoolwatch.toml",
+) -> AlertOutcome:
+    """Send one immediate alert per critical or safeguarding item not yet alerted.
+
+    Critical items go to `alert_to` (or `digest_to` when no `alert_to` is set); safeguarding
+    items, with their full details and the LADO note, only to `alert_to`. A failed alert is
+    recorded and the others are still tried; the flow marks only `delivered` as alerted.
+    """
+    delivered: list[str] = []
+    failed: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    where: list[str] = []
+    for item in items:
+        if item.alerted_at is not None or not needs_alert(item):
+            skipped.append(item.post_id)
+            continue
+        try:
+            where.append(_alert_one(item, school, email_cfg, config_hint))
+        except DeliveryError as e:
+            log.warning("alert for %s (%s) not sent: %s", item.post_id, school.id, e)
+            failed.append((item.post_id, str(e)))
+            continue
+        delivered.append(item.post_id)
+    return AlertOutcome(school.id, tuple(delivered), tuple(failed), tuple(skipped), tuple(where))
