@@ -1,0 +1,164 @@
+"""Cases: deadlines, joining by poster, actions, closing, the evidence bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from schoolwatch.errors import WarehouseError
+from tests.warehouse.builders import SCHOOL, T0, flagged, make_assessment, make_post, store
+from warehouse.deadlines import respond_by
+
+
+@pytest.mark.parametrize(
+    ("arrived", "due", "why"),
+    [
+        ("2025-03-05T10:00+00:00", "2025-03-06T10:00+00:00", "weekday: 24 hours"),
+        ("2025-03-07T18:00+00:00", "2025-03-08T18:00+00:00", "Friday evening: still 24 hours"),
+        ("2025-03-08T10:00+00:00", "2025-03-10T09:00+00:00", "Saturday: Monday 09:00 GMT"),
+        ("2025-03-09T23:30+00:00", "2025-03-10T09:00+00:00", "Sunday night: Monday 09:00"),
+        ("2025-06-14T12:00+00:00", "2025-06-16T08:00+00:00", "Saturday in BST: 09:00 = 08 UTC"),
+        ("2025-06-13T23:30+00:00", "2025-06-16T08:00+00:00", "Friday 23:30 UTC is Saturday UK"),
+    ],
+)
+def test_respond_by(arrived, due, why):
+    got = respond_by(datetime.fromisoformat(arrived))
+    assert got == datetime.fromisoformat(due), why
+    assert got.tzinfo is UTC
+
+
+def test_case_respond_by_weekday_and_saturday(wh):
+    saturday = datetime(2025, 3, 8, 10, tzinfo=UTC)
+    weekday, weekend = make_post(1, author="A"), make_post(2, author="B", fetched_at=saturday)
+    store(wh, [(weekday, flagged(weekday)), (weekend, flagged(weekend))])
+    got = {c.author: c.respond_by for c in wh.list_cases(SCHOOL)}
+    assert got == {"A": T0 + timedelta(hours=24), "B": datetime(2025, 3, 10, 9, tzinfo=UTC)}
+
+
+def test_posts_by_the_same_author_join_the_open_case(wh):
+    a1 = make_post(1, author="Concerned")
+    a2 = make_post(2, author="Concerned", fetched_at=T0 + timedelta(days=1))
+    other_site = make_post(3, author="Concerned", site="news.example")
+    anon1, anon2 = make_post(4, author=""), make_post(5, author="")
+    calm = make_post(6, author="Concerned")
+    s = store(wh, [(a1, flagged(a1)), (other_site, flagged(other_site)),
+                   (anon1, flagged(anon1)), (anon2, flagged(anon2)),
+                   (calm, make_assessment(calm))])  # fmt: skip
+    assert s.cases_opened == 4
+    s2 = store(wh, [(a2, flagged(a2))], run_id="run-2")
+    assert (s2.cases_opened, s2.new_flagged) == (0, 1)
+    rows = wh.query("SELECT c.case_id, c.site, c.author, list(cp.post_id ORDER BY cp.post_id) "
+                    "FROM cases c JOIN case_posts cp USING (case_id) GROUP BY ALL "
+                    "ORDER BY case_id")[1]  # fmt: skip
+    assert rows == [
+        ("C-000001", "forum.example", "Concerned", ["p1", "p2"]),
+        ("C-000002", "news.example", "Concerned", ["p3"]),
+        ("C-000003", "forum.example", "", ["p4"]),
+        ("C-000004", "forum.example", "", ["p5"]),
+    ]
+
+
+def test_closed_case_is_not_joined(wh):
+    a1, a2 = make_post(1, author="Concerned"), make_post(2, author="Concerned")
+    store(wh, [(a1, flagged(a1))])
+    wh.close_case("C-000001", "resolved by phone", "Head")
+    store(wh, [(a2, flagged(a2))], run_id="run-2")
+    assert [(c.case_id, c.posts) for c in wh.list_cases(SCHOOL, status=None)] == [
+        ("C-000001", 1), ("C-000002", 1)
+    ]  # fmt: skip
+    assert [c.case_id for c in wh.list_cases(SCHOOL)] == ["C-000002"]
+
+
+def test_last_action_rungs(wh):
+    a, b = make_post(1, author="Concerned"), make_post(2, author="Other")
+    store(wh, [(a, flagged(a)), (b, flagged(b))])
+    assert wh.last_action_rungs(SCHOOL) == {}
+    wh.record_action("C-000001", 2, "reported to the forum", "DSL")
+    wh.record_action("C-000001", 3, "invited to meet the head", "Head")
+    wh.record_action("C-000002", 1, "replied on the forum", "Head")
+    assert wh.last_action_rungs(SCHOOL) == {
+        ("forum.example", "Concerned"): 3,
+        ("forum.example", "Other"): 1,
+    }
+    wh.close_case("C-000002", "apologised", "Head")
+    assert wh.last_action_rungs(SCHOOL) == {("forum.example", "Concerned"): 3}
+    assert wh.last_action_rungs("another-school") == {}
+
+
+def test_case_detail_and_actions(wh):
+    p = make_post(1, author="Concerned")
+    store(wh, [(p, flagged(p))])
+    action = wh.record_action("C-000001", 2, "reported to the forum", "DSL")
+    detail = wh.case_detail("C-000001")
+    assert detail.case.status == "open"
+    assert detail.case.last_action_rung == 2
+    assert detail.actions == (action,)
+    assert [(i.post_id, i.case_id, i.categories) for i in detail.items] == [
+        ("p1", "C-000001", ("defamation",))
+    ]
+    closed = wh.close_case("C-000001", "post removed by the host", "Head")
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert wh.case_detail("C-000001").close_note == "post removed by the host"
+    with pytest.raises(WarehouseError, match="is closed"):
+        wh.record_action("C-000001", 3, "late", "DSL")
+    with pytest.raises(WarehouseError, match="already closed"):
+        wh.close_case("C-000001", "again", "Head")
+
+
+def test_bad_rung_and_unknown_case(wh):
+    p = make_post(1)
+    store(wh, [(p, flagged(p))])
+    with pytest.raises(WarehouseError, match="rung must be 0 to 6"):
+        wh.record_action("C-000001", 7, "x", "y")
+    for call in (
+        lambda: wh.case_detail("C-999999"),
+        lambda: wh.record_action("C-999999", 1, "x", "y"),
+        lambda: wh.close_case("C-999999", "x", "y"),
+        lambda: wh.export_evidence("C-999999", wh.path.parent),
+    ):
+        with pytest.raises(WarehouseError) as e:
+            call()
+        assert str(e.value) == "no case C-999999; try 'schoolwatch cases list'"
+
+
+def test_evidence_export(wh, tmp_path):
+    v1 = make_post(1, author="Concerned", text="Mr Pemberton at St Aldric's took the money")
+    store(wh, [(v1, flagged(v1))])
+    v2 = make_post(1, author="Concerned", fetched_at=T0 + timedelta(hours=2),
+                   text="Mr Pemberton at St Aldric's took the money. Everyone knows.")  # fmt: skip
+    store(wh, [(v2, flagged(v2))], run_id="run-2")
+    wh.record_action("C-000001", 2, "reported to the forum", "DSL")
+
+    folder = wh.export_evidence("C-000001", tmp_path / "evidence")
+    assert folder == tmp_path / "evidence" / "C-000001"
+    files = sorted(str(f.relative_to(folder)) for f in folder.rglob("*") if f.is_file())
+    assert files == ["manifest.json", "posts/01/v1.raw", "posts/01/v1.txt",
+                     "posts/01/v2.raw", "posts/01/v2.txt", "summary.txt"]  # fmt: skip
+    assert (folder / "posts/01/v1.raw").read_bytes() == v1.raw
+    assert (folder / "posts/01/v2.raw").read_bytes() == v2.raw
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["case_id"], manifest["author"], manifest["site"]) == (
+        "C-000001", "Concerned", "forum.example"
+    )  # fmt: skip
+    [post] = manifest["posts"]
+    assert post["url"] == v1.url and post["categories"] == ["defamation"]
+    assert [(v["version"], v["fetched_at"], v["sha256"], v["sha256_verified"], v["raw_file"])
+            for v in post["versions"]] == [
+        (1, T0.isoformat(), hashlib.sha256(v1.raw).hexdigest(), True, "posts/01/v1.raw"),
+        (2, (T0 + timedelta(hours=2)).isoformat(), hashlib.sha256(v2.raw).hexdigest(), True,
+         "posts/01/v2.raw"),
+    ]  # fmt: skip
+    assert manifest["actions"][0]["note"] == "reported to the forum"
+
+    summary = (folder / "summary.txt").read_text()
+    assert "Evidence for case C-000001 (open)" in summary
+    assert f"fetched {T0.isoformat()} from {v1.url}" in summary
+    assert "rung 2 report_and_hide by DSL: reported to the forum" in summary
+
+    # exporting again replaces the bundle and leaves no temporary folders behind
+    wh.export_evidence("C-000001", tmp_path / "evidence")
+    assert [f.name for f in (tmp_path / "evidence").iterdir()] == ["C-000001"]

@@ -1,0 +1,132 @@
+"""Opening the file: migrations, permissions, locks, the read-only query path."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from schoolwatch.errors import WarehouseError
+from tests.warehouse.builders import count, make_assessment, make_post, store
+from warehouse import Warehouse
+
+VIEW_COLUMNS = {
+    "mentions": [
+        "school_id", "post_id", "source_id", "url", "author", "title", "text", "published_at",
+        "first_seen_at", "sentiment", "categories", "severity", "rung",
+    ],
+    "flagged": [
+        "school_id", "post_id", "source_id", "url", "author", "title", "text", "published_at",
+        "first_seen_at", "sentiment", "categories", "severity", "rung",
+        "case_id", "case_status", "respond_by", "digested_at",
+    ],
+    "daily_sentiment": [
+        "school_id", "day", "mentions", "mean_sentiment", "negative_share", "flagged",
+    ],
+    "source_health": [
+        "school_id", "source_id", "last_run_at", "last_status", "last_error",
+        "consecutive_failures", "items_last_run",
+    ],
+    "post_versions": ["post_id", "version", "fetched_at", "url", "sha256", "text"],
+}  # fmt: skip
+
+
+def test_migrations_are_recorded_and_run_once(wh):
+    assert wh.migrate() == ["0001_tables", "0002_views"]
+    assert wh.migrate() == []
+    assert Warehouse(wh.path).migrate() == []
+    cols, rows = wh.query("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert cols == ["version", "name"]
+    assert rows == [(1, "tables"), (2, "views")]
+
+
+def test_new_file_is_private_and_its_folder_created(wh):
+    assert not wh.path.parent.exists()
+    wh.migrate()
+    assert stat.S_IMODE(os.stat(wh.path).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("view", sorted(VIEW_COLUMNS))
+def test_views_have_the_documented_columns(wh, view):
+    wh.migrate()
+    cols, _ = wh.query(f"SELECT * FROM {view}")
+    assert cols == VIEW_COLUMNS[view]
+
+
+def test_unwritable_path_is_one_line_warehouse_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(WarehouseError) as e:
+        Warehouse(blocker / "sub" / "x.duckdb").migrate()
+    assert "\n" not in str(e.value)
+    assert str(blocker / "sub") in str(e.value)
+
+
+def test_not_a_duckdb_file_is_warehouse_error(tmp_path):
+    bogus = tmp_path / "notes.duckdb"
+    bogus.write_text("hello")
+    with pytest.raises(WarehouseError, match="cannot open warehouse"):
+        Warehouse(bogus).migrate()
+
+
+def test_read_only_query_between_writes(wh):
+    p = make_post()
+    store(wh, [(p, make_assessment(p))])
+    cols, rows = wh.query("SELECT post_id, author FROM mentions")
+    assert (cols, rows) == (["post_id", "author"], [("p1", "ParentOfTwo")])
+
+
+def test_query_cannot_write(wh):
+    wh.migrate()
+    with pytest.raises(WarehouseError, match="read-only") as e:
+        wh.query("DELETE FROM posts")
+    assert "\n" not in str(e.value)
+
+
+def test_query_reports_sql_errors_in_one_line(wh):
+    wh.migrate()
+    with pytest.raises(WarehouseError, match=r"query failed: .*no_such_table") as e:
+        wh.query("SELECT * FROM no_such_table")
+    assert "\n" not in str(e.value)
+
+
+def test_query_takes_one_statement(wh):
+    wh.migrate()
+    with pytest.raises(WarehouseError, match="exactly one SQL statement"):
+        wh.query("SELECT 1; SELECT 2")
+
+
+def test_query_before_any_run_says_how_to_create(tmp_path):
+    with pytest.raises(WarehouseError, match=r"no warehouse at .* run 'schoolwatch run'"):
+        Warehouse(tmp_path / "none.duckdb").query("SELECT 1")
+
+
+HOLD_LOCK = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_locked_by_another_process(wh):
+    wh.migrate()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(wh.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseError, match="is locked by another process") as e:
+            Warehouse(wh.path, lock_timeout_s=0.2).list_cases()
+        assert "\n" not in str(e.value)
+    finally:
+        holder.communicate("\n", timeout=30)
+    # once the other process has gone, the same call works
+    assert Warehouse(wh.path).list_cases() == []
+    assert count(wh, "cases") == 0
