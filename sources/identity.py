@@ -73,7 +73,7 @@ def canonical_url(url: str) -> str:
     path = parts.path or ("/" if host else "")
     params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     query = urlencode(sorted(p for p in params if not is_tracking_param(p[0])))
-    return urlunsplit((scheme, host, path, query, ""))
+    return urlunsplit((scheme, host, path, query, "")).strip()
 
 
 def post_id(url: str, guid: str) -> str:

@@ -31,6 +31,7 @@ _ITEM = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(item|entry)(?:\s[^>]*)?>.*?</(?:[A-Za-z_][\w.-]*:)?\1\s*>",
     re.DOTALL,
 )
+_EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
 
 
 def parse_feed(
@@ -40,14 +41,12 @@ def parse_feed(
     `FetchError("not a feed: ...")` when the body holds no feed at all (HTML, garbage)."""
     # A BytesIO, never the bytes themselves: given bytes, feedparser first tries them as a local
     # file name (a body of b"/etc/passwd" would be read from disk) and given a str URL it fetches.
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers={"content-location": base_url},
-        sanitize_html=True,
-    )
+    # No response_headers: without a Content-Type among them feedparser marks every feed bozo.
+    # Relative links are resolved against base_url below instead.
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True)
     entries = parsed.entries
-    if not entries and (parsed.bozo or not parsed.version):
-        raise FetchError(f"not a feed: {base_url}: {_why_not_a_feed(parsed)}")
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
+        raise FetchError(f"not a feed: {base_url}: {_why_not_a_feed(parsed, body)}")
     raws = _item_bytes(body, len(entries))
     posts = []
     for entry, raw in zip(entries, raws, strict=True):
@@ -57,10 +56,16 @@ def parse_feed(
     return posts
 
 
-def _why_not_a_feed(parsed: Any) -> str:
-    if parsed.bozo and parsed.get("bozo_exception") is not None:
-        reason = str(parsed.bozo_exception).strip() or type(parsed.bozo_exception).__name__
-        return f"{reason} (no RSS or Atom entries found)"
+def _why_not_a_feed(parsed: Any, body: bytes) -> str:
+    head = body[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "it looks like an HTML page (no RSS or Atom entries found)"
+    error = parsed.get("bozo_exception")
+    if not body.strip():
+        return "the response body is empty"
+    if error is not None:
+        reason = str(error).removeprefix("<unknown>:").strip() or type(error).__name__
+        return f"no RSS or Atom entries found (parser: {reason})"
     return "no RSS or Atom entries found"
 
 
@@ -111,15 +116,21 @@ def _longest_text(entry: Any) -> str:
 
 
 def _author(entry: Any) -> str:
-    # author_detail.name is "Sam Ketley" where author is "newsdesk@example (Sam Ketley)"
-    detail = entry.get("author_detail") or {}
-    return html_to_text(detail.get("name") or entry.get("author") or "")
+    author = html_to_text(entry.get("author") or "")
+    # RSS 2.0 <author> is "email (Name)". Not author_detail.name: feedparser 6.0.14 cuts that
+    # wrongly ("newsdesk@courier.example (Sam Ketley)" -> "ple (Sam Ketley").
+    named = _EMAIL_AND_NAME.match(author)
+    if named:
+        return named.group(1).strip()
+    return author or html_to_text((entry.get("author_detail") or {}).get("name") or "")
 
 
 def _published(entry: Any) -> datetime | None:
     # feedparser has already normalised these to UTC struct_time
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        # dict.get, not entry.get: FeedParserDict maps a missing published_parsed to
+        # updated_parsed with a DeprecationWarning; we ask for each key ourselves.
+        value = dict.get(entry, key)
         if isinstance(value, time.struct_time):
             try:
                 return datetime(*value[:6], tzinfo=UTC)

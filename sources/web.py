@@ -22,7 +22,7 @@ import warnings
 from datetime import datetime
 from urllib.parse import urldefrag, urljoin
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from soupsieve import SelectorSyntaxError
 
 from schoolwatch.config import SourceConfig
@@ -43,7 +43,9 @@ def parse_page(
     if not source.item or not source.text:
         raise FetchError(f"source {source.id!r} needs `item` and `text` selectors ({base_url})")
     with warnings.catch_warnings():
+        # a page is parsed as HTML whatever it claims to be; bs4's advice about that is noise
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(body, "html.parser")
     posts = []
     for item in _select(soup, source.item, source, base_url):
