@@ -25,6 +25,33 @@ def one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8–12 of every DuckDB database file
+
+
+def check_path(path: Path) -> None:
+    """Fail early, without opening (or locking) the file, when `path` cannot be a warehouse.
+
+    An existing file must be a DuckDB database; otherwise its nearest existing folder must be
+    writable, so the file can be created on the first write.
+    """
+    if path.is_dir():
+        raise WarehouseError(f"warehouse path {path} is a folder; give a file name")
+    if path.exists():
+        try:
+            with path.open("rb") as f:
+                header = f.read(16)
+        except OSError as e:
+            raise WarehouseError(f"cannot read warehouse {path}: {e.strerror}") from None
+        if header[8:12] != DUCKDB_MAGIC:
+            raise WarehouseError(f"{path} is not a DuckDB database; check [warehouse] path")
+        return
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise WarehouseError(f"cannot create warehouse {path}: {folder} is not a writable folder")
+
+
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if read_only:
         if not path.exists():

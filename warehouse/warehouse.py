@@ -2,8 +2,9 @@
 
 Each public method opens its own connection, does its work in one transaction and closes it,
 so the pipeline holds the file only while it writes and an analyst's read-only session can
-open it in between. The schema is migrated lazily: the first write-capable method of an
-instance runs `migrate()` (cheap when up to date); `query` and `snapshot` only read.
+open it in between. The constructor only checks the path (no lock taken): an unusable path
+fails there. The schema is migrated lazily: the first method of an instance that opens the
+file for writing runs `migrate()` (cheap when up to date); `query` and `snapshot` only read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import duckdb
 from schoolwatch.errors import WarehouseError
 from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
 from warehouse import cases, digest_queries, evidence, maintenance, rescoring, schema, store
-from warehouse.connection import connect, one_line, transaction
+from warehouse.connection import check_path, connect, one_line, transaction
 from warehouse.records import Case, CaseDetail, StoreSummary
 
 T = TypeVar("T")
@@ -33,6 +34,7 @@ class Warehouse:
 
     def __init__(self, path: str | Path, *, lock_timeout_s: float = 5.0) -> None:
         self.path = Path(path)
+        check_path(self.path)
         self.lock_timeout_s = lock_timeout_s
         self._migrated = False
 

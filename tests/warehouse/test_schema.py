@@ -60,16 +60,23 @@ def test_unwritable_path_is_one_line_warehouse_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(WarehouseError) as e:
-        Warehouse(blocker / "sub" / "x.duckdb").migrate()
-    assert "\n" not in str(e.value)
-    assert str(blocker / "sub") in str(e.value)
+        Warehouse(blocker / "sub" / "x.duckdb")
+    assert str(e.value) == (
+        f"cannot create warehouse {blocker}/sub/x.duckdb: {blocker} is not a writable folder"
+    )
+
+
+def test_constructor_takes_no_lock_and_creates_nothing(tmp_path):
+    path = tmp_path / "later" / "x.duckdb"
+    Warehouse(path)
+    assert not path.parent.exists()
 
 
 def test_not_a_duckdb_file_is_warehouse_error(tmp_path):
     bogus = tmp_path / "notes.duckdb"
     bogus.write_text("hello")
-    with pytest.raises(WarehouseError, match="cannot open warehouse"):
-        Warehouse(bogus).migrate()
+    with pytest.raises(WarehouseError, match=r"notes.duckdb is not a DuckDB database"):
+        Warehouse(bogus)  # the constructor checks, before any lock is taken
 
 
 def test_read_only_query_between_writes(wh):
