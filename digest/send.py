@@ -67,7 +67,9 @@ def build_message(rendered: RenderedEmail, sender: str, recipients: Sequence[str
 
 def _slug(subject: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")
-    return slug[:60].rstrip("-") or "message"
+    if len(slug) > 90:  # cut at a word boundary: "…-1-overdue", not "…-1-overdu"
+        slug = slug[:91].rsplit("-", 1)[0]
+    return slug or "message"
 
 
 def _write_outbox(msg: EmailMessage, outbox: Path) -> str:

@@ -264,7 +264,7 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
         and auth_data.login == USER.encode()
         and (auth_data.password == PASSWORD.encode())
     )
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd replies 535
 
 
 @pytest.fixture
