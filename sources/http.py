@@ -25,7 +25,7 @@ Exceptions (all `FetchError`; `retryable` marks the transient kinds; messages na
           ├── "HTTP 404 Not Found from <url>"                (any other 4xx; `status` set)
           ├── "refused by robots.txt: <url>"
           ├── "response from <url> is larger than max_bytes=N"
-          ├── "too many redirects fetching <url>"
+          ├── "too many redirects fetching <url>"  (and a 3xx without a usable Location)
           └── "not an http(s) URL: <url>"
 
 A 304 is not an error: it returns an `HttpResponse` with `not_modified=True` and an empty body.
@@ -136,35 +136,34 @@ class HttpClient:
     def _get(self, url: str, headers: dict[str, str], *, check_robots: bool) -> HttpResponse:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            _require_http(current)
+            _require_http(current, requested=url)
             if check_robots:
                 self._check_robots(current)
             response = self._with_retries(current, headers)
+            if response.status < 300 or response.not_modified:
+                return response
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
-                return response
+                reason = httpx.codes.get_reason_phrase(response.status)
+                raise FetchError(
+                    f"HTTP {response.status} {reason} from {current} without a usable redirect",
+                    status=response.status,
+                )
             current = urljoin(current, location)
         raise FetchError(f"too many redirects fetching {url}")
 
     def _with_retries(self, url: str, headers: dict[str, str]) -> HttpResponse:
         attempts = self.config.retries + 1
-        for attempt in range(attempts):
+        for attempt in range(1, attempts + 1):
             try:
                 return self._once(url, headers)
             except FetchError as e:
                 if not e.retryable:
                     raise
-                if attempt == attempts - 1:
-                    if attempts == 1:
-                        raise
-                    raise FetchError(
-                        f"{e} (gave up after {attempts} attempts)",
-                        retryable=True,
-                        retry_after=e.retry_after,
-                        status=e.status,
-                    ) from e
-                self._sleep(self._delay(attempt, e.retry_after))
-        raise AssertionError("unreachable")  # the loop always returns or raises
+                if attempt == attempts:
+                    raise _gave_up(e, attempts) from e
+                self._sleep(self._delay(attempt - 1, e.retry_after))
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -260,13 +259,25 @@ class HttpClient:
         return parser
 
 
-def _require_http(url: str) -> None:
+def _require_http(url: str, *, requested: str) -> None:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise FetchError(f"not an http(s) URL: {url}") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise FetchError(f"not an http(s) URL: {url}")
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        via = "" if url == requested else f" (redirected to from {requested})"
+        raise FetchError(f"not an http(s) URL: {url}{via}")
+
+
+def _gave_up(error: FetchError, attempts: int) -> FetchError:
+    if attempts == 1:
+        return error
+    return FetchError(
+        f"{error} (gave up after {attempts} attempts)",
+        retryable=True,
+        retry_after=error.retry_after,
+        status=error.status,
+    )
 
 
 def _origin(url: str) -> str:

@@ -10,8 +10,10 @@ An item without a permalink gets the page URL plus a stable anchor: its `id` (or
 edited, so such an edit is seen as a new post rather than a new version: give a `link`
 selector where the site has permalinks.
 
-`raw` is the item element serialised by beautifulsoup4 (UTF-8), i.e. its HTML as parsed from
-the fetched page, not a byte-exact slice of it.
+`raw` is the item's own bytes as fetched: the slice of the page from the item's start tag to
+its end tag, located from html.parser's source positions. When that slice cannot be found
+exactly (an unusual encoding, an unclosed element), it is the element as beautifulsoup4
+serialises it, in UTF-8.
 """
 
 from __future__ import annotations
@@ -47,18 +49,23 @@ def parse_page(
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(body, "html.parser")
+    page = _Page(body, soup.original_encoding)
     posts = []
     for item in _select(soup, source.item, source, base_url):
-        post = _post(item, school_id, source, base_url, fetched_at)
+        post = _post(item, page.raw(item), school_id, source, base_url, fetched_at)
         if post is not None:
             posts.append(post)
     return posts
 
 
 def _post(
-    item: Tag, school_id: str, source: SourceConfig, base_url: str, fetched_at: datetime
+    item: Tag,
+    raw: bytes,
+    school_id: str,
+    source: SourceConfig,
+    base_url: str,
+    fetched_at: datetime,
 ) -> Post | None:
-    raw = str(item).encode("utf-8", errors="surrogatepass")
     fields = {
         name: _field(item, getattr(source, name), source, base_url)
         for name in ("text", "title", "author", "published", "link")
@@ -129,3 +136,48 @@ def _anchor(item: Tag, text: str) -> str:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return "sw-" + hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:12]
+
+
+class _Page:
+    """The fetched page as text, to cut each item's exact source out of it."""
+
+    def __init__(self, body: bytes, encoding: str | None) -> None:
+        self.body = body
+        self.encoding = encoding or "utf-8"
+        self.text = body.decode(self.encoding, errors="replace")
+        # html.parser reports (line, column) positions; lines are split on "\n" only
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def raw(self, item: Tag) -> bytes:
+        """The item's bytes as fetched, or its serialisation when they cannot be found."""
+        exact = self._slice(item)
+        if exact is not None:
+            encoded = exact.encode(self.encoding, errors="replace")
+            if encoded in self.body:
+                return encoded
+        return str(item).encode("utf-8", errors="surrogatepass")
+
+    def _slice(self, item: Tag) -> str | None:
+        line, column = item.sourceline, item.sourcepos
+        if line is None or column is None or not 0 < line <= len(self.line_starts):
+            return None
+        start = self.line_starts[line - 1] + column
+        if not self.text.startswith(f"<{item.name}", start):
+            return None
+        following = _next_outside(item)
+        end = len(self.text)
+        if following is not None and following.sourceline is not None:
+            end = self.line_starts[following.sourceline - 1] + (following.sourcepos or 0)
+        closing = self.text.lower().rfind(f"</{item.name}", start, end)
+        if closing < 0:
+            return None
+        close_end = self.text.find(">", closing, end)
+        return self.text[start : close_end + 1] if close_end >= 0 else None
+
+
+def _next_outside(item: Tag) -> Tag | None:
+    """The first element after `item` in document order that is not inside it."""
+    descendants = list(item.descendants)
+    last = descendants[-1] if descendants else item
+    following = last.find_next()
+    return following if isinstance(following, Tag) else None

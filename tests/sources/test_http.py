@@ -277,3 +277,20 @@ def test_min_interval_spacing_across_threads(httpserver: HTTPServer, make_client
 )
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value, now=FETCHED_AT) == expected
+
+
+def test_redirect_to_other_scheme_is_refused(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=302, headers={"Location": "file:///etc/passwd"}
+    )
+    url = httpserver.url_for("/old")
+    with pytest.raises(FetchError) as info:
+        make_client().get(url)
+    assert str(info.value) == f"not an http(s) URL: file:///etc/passwd (redirected to from {url})"
+
+
+def test_3xx_without_location_fails(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/choices").respond_with_data("pick one", status=300)
+    url = httpserver.url_for("/choices")
+    with pytest.raises(FetchError, match=r"^HTTP 300 Multiple Choices from .* without a usable"):
+        make_client().get(url)

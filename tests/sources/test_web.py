@@ -66,11 +66,31 @@ def test_items_without_permalink_get_stable_anchors():
     assert len({p.post_id for p in again}) == 3
 
 
-def test_raw_is_the_item_html():
-    first = parse()[0]
-    assert first.raw.startswith(b'<article class="post" data-thread="77">')
-    assert first.raw.endswith(b"</article>")
-    assert b"track()" in first.raw  # evidence is the item as published, script included
+def test_raw_is_the_items_bytes_as_fetched():
+    body = fixture_bytes("forum.html")
+    posts = parse()
+    for post in posts:
+        assert post.raw.startswith(b"<article") and post.raw.endswith(b"</article>")
+        assert post.raw in body
+    assert posts[0].raw.count(b"<article") == 1
+    assert b"track()" in posts[0].raw  # evidence is the item as published, script included
+    assert b"The   parking" in posts[1].raw  # whitespace as published
+
+
+def test_raw_falls_back_to_serialised_html_for_unclosed_items():
+    body = b"<ul><li class=c><p>first post</p><li class=c><p>second post</p></ul>"
+    source = FORUM.model_copy(update={"item": "li.c", "text": "p", "link": None})
+    posts = parse(source, body)
+    assert [p.text for p in posts] == ["first post", "second post"]
+    assert posts[1].raw == b'<li class="c"><p>second post</p></li>'
+
+
+def test_raw_of_latin1_page_is_exact():
+    item = "<div class=p>Café & crème brûlée at St Aldric's</div>"
+    body = f"<html><head><meta charset=iso-8859-1></head><body>{item}</body></html>"
+    source = FORUM.model_copy(update={"item": "div.p", "text": "@class", "link": None})
+    (post,) = parse(source, body.encode("latin-1"))
+    assert post.raw == item.encode("latin-1")
 
 
 def test_selector_at_attribute_and_item_attribute():
