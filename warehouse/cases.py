@@ -25,6 +25,9 @@ SELECT c.case_id, c.school_id, c.site, c.author, c.status, c.opened_at, c.respon
                         WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)
                  FROM case_posts cp JOIN current_assessments a USING (school_id, post_id)
                  WHERE cp.case_id = c.case_id), 'none') AS severity,
+       coalesce((SELECT max(a.rung) FROM case_posts cp
+                 JOIN current_assessments a USING (school_id, post_id)
+                 WHERE cp.case_id = c.case_id), 0) AS rung,
        (SELECT arg_max(x.rung, x.action_id) FROM case_actions x
         WHERE x.case_id = c.case_id) AS last_action_rung,
        (SELECT max(x.recorded_at) FROM case_actions x WHERE x.case_id = c.case_id)
@@ -33,35 +36,11 @@ FROM cases c
 """
 
 
+_TIMES = (5, 6, 7, 12)  # positions of the timestamps in a CASE_SQL row
+
+
 def _case(row: tuple) -> Case:
-    (
-        case_id,
-        school_id,
-        site,
-        author,
-        status,
-        opened_at,
-        respond_by,
-        closed_at,
-        posts,
-        severity,
-        last_rung,
-        last_at,
-    ) = row
-    return Case(
-        case_id,
-        school_id,
-        site,
-        author,
-        status,
-        utc(opened_at),
-        utc(respond_by),
-        utc(closed_at),
-        posts,
-        severity,
-        last_rung,
-        utc(last_at),
-    )
+    return Case(*(utc(v) if i in _TIMES else v for i, v in enumerate(row)))
 
 
 def list_cases(

@@ -137,9 +137,15 @@ def digest_data(
 
 
 def mark_digested(
-    con: duckdb.DuckDBPyConnection, school_id: str, post_ids: list[str], sent_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    school_id: str,
+    post_ids: list[str],
+    sent_at: datetime,
+    recipients: list[str],
 ) -> int:
     """Mark the items of one sent digest; also records the digest itself."""
-    n = mark_sent(con, school_id, post_ids, "digest", [], sent_at)
-    con.execute("INSERT INTO digests VALUES ($1, $2, $3)", [school_id, sent_at, n])
+    n = mark_sent(con, school_id, post_ids, "digest", recipients, sent_at)
+    con.execute(
+        "INSERT INTO digests VALUES ($1, $2, $3, $4)", [school_id, sent_at, n, list(recipients)]
+    )
     return n

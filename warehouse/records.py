@@ -37,6 +37,7 @@ class Case:
     closed_at: datetime | None
     posts: int
     severity: str  # the highest current severity of its posts
+    rung: int  # the highest rung currently recommended for its posts
     last_action_rung: int | None
     last_action_at: datetime | None
 

@@ -9,7 +9,7 @@ file for writing runs `migrate()` (cheap when up to date); `query` and `snapshot
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -154,9 +154,16 @@ class Warehouse:
         """Everything the school's next digest shows: undigested items first."""
         return self._run(lambda con: digest_queries.digest_data(con, school_id, school_name, now))
 
-    def mark_digested(self, school_id: str, post_ids: list[str], at: datetime) -> int:
-        """Mark items as sent in a digest (once each); returns how many were new."""
-        return self._run(lambda con: digest_queries.mark_digested(con, school_id, post_ids, at))
+    def mark_digested(
+        self, school_id: str, post_ids: list[str], at: datetime, recipients: Sequence[str] = ()
+    ) -> int:
+        """Mark items as sent in a digest (once each); returns how many were new.
+
+        Call it also for a digest with no items: "new mentions" count from the last digest.
+        """
+        return self._run(
+            lambda con: digest_queries.mark_digested(con, school_id, post_ids, at, list(recipients))
+        )
 
     # -- rescoring ------------------------------------------------------------------------
 

@@ -43,11 +43,14 @@ def test_each_item_is_in_exactly_one_digest(wh):
     data = wh.digest_data(SCHOOL, "St Aldric's", now)
     assert [i.post_id for i in data.items] == ["p1", "p2"]  # critical first
     assert data.new_mentions == 3
-    assert wh.mark_digested(SCHOOL, ["p1", "p2", "p2"], now) == 2
+    assert wh.mark_digested(SCHOOL, ["p1", "p2", "p2"], now, ["head@school.example"]) == 2
     assert wh.mark_digested(SCHOOL, ["p1"], now + timedelta(hours=1)) == 0
 
     later = make_post(4, author="Z", fetched_at=T0 + timedelta(hours=3))
     store(wh, [(later, flagged(later))], run_id="run-2")
+    assert wh.query("SELECT post_id, recipients FROM deliveries ORDER BY 1")[1] == [
+        ("p1", ["head@school.example"]), ("p2", ["head@school.example"])
+    ]  # fmt: skip
     nxt = wh.digest_data(SCHOOL, "St Aldric's", T0 + timedelta(hours=4))
     assert [i.post_id for i in nxt.items] == ["p4"]
     assert nxt.new_mentions == 1

@@ -126,7 +126,8 @@ CREATE TABLE deliveries (
 
 -- one row per digest sent (also empty ones), so "new since the last digest" has a start
 CREATE TABLE digests (
-    school_id  VARCHAR NOT NULL,
-    sent_at    TIMESTAMPTZ NOT NULL,
-    items      INTEGER NOT NULL
+    school_id   VARCHAR NOT NULL,
+    sent_at     TIMESTAMPTZ NOT NULL,
+    items       INTEGER NOT NULL,
+    recipients  VARCHAR[] NOT NULL
 );
