@@ -92,7 +92,9 @@ def _prepare(
 ) -> tuple[list[_FieldView], list[str]]:
     title, text = title[:MAX_CHARS], text[:MAX_CHARS]
     views = [_view(f, s, book) for f, s in (("title", title), ("text", text)) if s]
-    names = tuple(sorted({h.rule.name for v in views for h in v.hits}))
+    # only weak rules are model features: a strong rule decides on its own, and a model that
+    # leant on it would learn too little from the words to catch what no rule names
+    names = tuple(sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong}))
     return views, harm_features.model_features(title, text, school, names, book)
 
 
@@ -224,7 +226,7 @@ def _evidence(
         seen.add(key)
         out.append(_ev(cat, v, h.start, h.end, f"rule {h.rule.name}: {h.rule.reason}"))
     if not out:
-        out.append(_model_evidence(cat, views, model))
+        out.append(_model_evidence(cat, views, model, book))
     if cat == "defamation":
         out = [_defamation_reason(e, views, book) for e in out]
     return out
@@ -234,7 +236,9 @@ def _ev(cat: str, v: _FieldView, start: int, end: int, reason: str) -> Evidence:
     return Evidence(cat, v.field, start, end, v.original[start:end], reason)
 
 
-def _model_evidence(cat: str, views: list[_FieldView], model: HarmModel) -> Evidence:
+def _model_evidence(
+    cat: str, views: list[_FieldView], model: HarmModel, book: RuleBook
+) -> Evidence:
     """The sentence whose own features weigh most towards `cat`."""
     best: tuple[float, _FieldView, int, int, list[str]] | None = None
     for v in views:
@@ -243,7 +247,7 @@ def _model_evidence(cat: str, views: list[_FieldView], model: HarmModel) -> Evid
             if end <= start:
                 continue
             sent = harm_text.fold(v.original[start:end])
-            contrib = model.contributions(cat, harm_text.features(sent))
+            contrib = model.contributions(cat, harm_text.features(sent, book.concepts))
             score = sum(w for w in contrib.values() if w > 0)
             if best is None or score > best[0]:
                 top = sorted((f for f, w in contrib.items() if w > 0), key=lambda f: -contrib[f])

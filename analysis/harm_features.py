@@ -60,7 +60,7 @@ def model_features(
             parts.append(harm_text.mask_names(folded, names))
     joined = " . ".join(parts)
     toks = harm_text.tokens(joined)
-    feats = harm_text.features(joined)
+    feats = harm_text.features(joined, book.concepts)
     feats.extend(_tone(toks))
     feats.extend(f"#rule:{r}" for r in rule_names)
     if people:

@@ -74,6 +74,7 @@ class RuleBook:
     roles: re.Pattern[str]
     sensitive: re.Pattern[str]
     pupil: re.Pattern[str]
+    concepts: dict[str, str]
     version: str
 
 
@@ -121,6 +122,7 @@ def parse_rules(raw: dict) -> RuleBook:
         roles=_compile(raw["targets"]["roles"]),
         sensitive=_compile(raw["personal_data"]["sensitive"]),
         pupil=_compile(raw["personal_data"]["pupil"]),
+        concepts={w: f"@{name}" for name, ws in raw.get("concepts", {}).items() for w in ws},
         version=str(raw["version"]),
     )
 

@@ -131,12 +131,25 @@ def tokens(masked_text: str) -> list[str]:
     return _TOKEN.findall(masked_text)
 
 
-def features(masked_text: str) -> list[str]:
+def features(masked_text: str, concepts: dict[str, str] | None = None) -> list[str]:
     """The model's features: unigrams, bigrams and a few shape markers. Used by training and
-    by run-time scoring alike, so the two cannot drift apart."""
+    by run-time scoring alike, so the two cannot drift apart. With `concepts` (word -> class),
+    words of a class also count as their class, and bigrams are formed over classes."""
     toks = tokens(masked_text)
     feats = list(toks)
-    feats.extend(f"{a} {b}" for a, b in itertools.pairwise(toks))
+    if concepts:
+        classed = [concepts.get(t, t) for t in toks]
+        feats.extend(c for c in classed if c.startswith("@"))
+        feats.extend(f"{a} {b}" for a, b in itertools.pairwise(classed))
+        feats.extend(
+            f"{a} {b}"
+            for (a, b), (ca, cb) in zip(
+                itertools.pairwise(toks), itertools.pairwise(classed), strict=True
+            )
+            if (a, b) != (ca, cb)
+        )
+    else:
+        feats.extend(f"{a} {b}" for a, b in itertools.pairwise(toks))
     if any(_MASK.search(t) and t[0].isalpha() for t in toks):
         feats.append("#masked")
     return feats
