@@ -13,6 +13,8 @@ Each school's patterns are compiled once and cached: this runs on every post.
 from __future__ import annotations
 
 import re
+import sys
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -95,18 +97,22 @@ def _compile(key: tuple) -> _Compiled:
     )
 
 
+def _inside(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of `intervals` (sorted, non-overlapping)."""
+    i = bisect_right(intervals, (start, sys.maxsize)) - 1
+    return i >= 0 and intervals[i][0] <= start and end <= intervals[i][1]
+
+
 def _find(
     pattern: re.Pattern[str] | None, norm: Normalised, excluded: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
-    """Normalised [start, end) of each hit that is not inside an excluded school's name."""
+    """Normalised [start, end) of each hit that is not inside an excluded school's name.
+
+    Hits come from one `finditer`, so they are sorted and do not overlap.
+    """
     if pattern is None:
         return []
-    hits = []
-    for m in pattern.finditer(norm.text):
-        s, e = m.span()
-        if not any(xs <= s and e <= xe for xs, xe in excluded):
-            hits.append((s, e))
-    return hits
+    return [m.span() for m in pattern.finditer(norm.text) if not _inside(excluded, *m.span())]
 
 
 @dataclass(slots=True)
@@ -133,9 +139,7 @@ def _scan(compiled: _Compiled, field: Literal["title", "text"], source: str) -> 
     names = _find(compiled.names, norm, excluded)
     # An ambiguous name inside a full name is the same mention: report it once.
     ambiguous = [
-        (s, e)
-        for s, e in _find(compiled.ambiguous, norm, excluded)
-        if not any(ns <= s and e <= ne for ns, ne in names)
+        (s, e) for s, e in _find(compiled.ambiguous, norm, excluded) if not _inside(names, s, e)
     ]
     return _FieldHits(
         field=field,
