@@ -56,6 +56,7 @@ class Rule:
     unless: re.Pattern[str] | None
     reason: str
     needs_target: bool
+    lexical: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,8 @@ def _compile(body: str) -> re.Pattern[str]:
 
 
 def _bounded(body: str) -> str:
-    return rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"
+    # a mask character next to the word means the word goes on ("f**" is not "fat")
+    return rf"(?<![a-z0-9*@#$_%])(?:{body})(?![a-z0-9*@#$_%])"
 
 
 def parse_rules(raw: dict) -> RuleBook:
@@ -111,6 +113,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 unless=_compile(unless) if unless else None,
                 reason=r.get("reason", r["name"]),
                 needs_target=bool(r.get("needs_target", False)),
+                lexical="pattern" not in r,
             )
         )
     d = raw["defamation"]
@@ -139,12 +142,18 @@ def find_hits(book: RuleBook, folded: str) -> list[Hit]:
     hits = []
     for rule in book.rules:
         for m in rule.pattern.finditer(folded):
-            if m.end() == m.start():
+            if m.end() == m.start() or (rule.lexical and not _mostly_letters(m.group(0))):
                 continue
             if rule.unless is not None and _cancelled(rule.unless, folded, m.start(), m.end()):
                 continue
             hits.append(Hit(rule, m.start(), m.end()))
     return hits
+
+
+def _mostly_letters(word: str) -> bool:
+    # "c*nt" and "p@kki" are words with a letter masked; "f**" could be any word at all
+    letters = sum(c.isalpha() for c in word)
+    return letters >= 2 and letters * 2 >= len(word.replace(" ", ""))
 
 
 def _cancelled(unless: re.Pattern[str], folded: str, start: int, end: int) -> bool:

@@ -37,7 +37,8 @@ def fold(text: str) -> str:
     """Lower-cased, accent- and apostrophe-folded text of exactly the same length."""
     if text.isascii():
         return text.lower().replace("`", "'")
-    return "".join(_fold_char(c) for c in text)
+    # str.translate over the post's distinct characters: C speed, one entry per character
+    return text.translate({ord(c): _fold_char(c) for c in set(text)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,222 @@
+"""Table-driven tests of the harm classifier (DESIGN.md §4). Every case says why it exists.
+
+The school and people are fictional and not those of the training or dev sets, so these
+cases also check that what was learnt carries over to another school.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import harm
+from analysis.harm import assess_harm
+from schoolwatch.config import SchoolConfig
+from schoolwatch.models import CATEGORIES
+
+SCHOOL = SchoolConfig.model_validate(
+    {
+        "id": "ashgrove-fenbridge",
+        "name": "Ashgrove Primary School, Fenbridge",
+        "names": ["Ashgrove Primary School", "Ashgrove Primary"],
+        "ambiguous_names": ["Ashgrove"],
+        "context": ["Fenbridge", "Mill Hollow"],
+        "people": [
+            {"name": "Harriet Quill", "role": "headteacher", "aliases": ["Mrs Quill"]},
+            {"name": "Owen Tarrant", "role": "teacher", "aliases": ["Mr Tarrant"]},
+            {"name": "Nadia Brook", "role": "teaching assistant", "aliases": ["Miss Brook"]},
+        ],
+    }
+)
+
+# (text, categories that must be present, categories that must be absent, why)
+CASES = [
+    # --- threats, including ones without the words kill/hurt/bomb
+    (
+        "Mr Tarrant had better watch his back at Ashgrove.",
+        {"threat"},
+        set(),
+        "veiled threat with no violent word; neutral to VADER and profanity models",
+    ),
+    (
+        "If Ashgrove exclude my son again I'll stab Mrs Quill.",
+        {"threat"},
+        set(),
+        "conditional explicit threat",
+    ),
+    (
+        "There's a bomb in the Ashgrove Primary School hall, set for 10. Not a joke.",
+        {"threat"},
+        set(),
+        "bomb hoax is a threat",
+    ),
+    (
+        "Somebody should torch Ashgrove Primary with the staff inside.",
+        {"threat"},
+        set(),
+        "incitement to arson",
+    ),
+    (
+        "Mrs Quill lives at 12 Orchard Close. A few of us are paying her a visit tonight.",
+        {"threat", "personal_data"},
+        set(),
+        "home address plus a menacing visit",
+    ),
+    (
+        "Hope the Ashgrove roof caves in on Mr Tarrant during assembly.",
+        {"threat"},
+        set(),
+        "wish of serious harm",
+    ),
+    # --- figurative language and sport: hard negatives
+    (
+        "Killer spelling test at Ashgrove today, the kids were shattered.",
+        set(),
+        {"threat"},
+        "'killer test' is figurative",
+    ),
+    (
+        "Ashgrove netball team shot up the league table this season!",
+        set(),
+        {"threat"},
+        "'shot up the tables' is sport",
+    ),
+    (
+        "Ashgrove Primary choir absolutely murdered it tonight, in a good way.",
+        set(),
+        {"threat"},
+        "'murdered it' is praise",
+    ),
+    (
+        "I would kill for a coffee after the Ashgrove Christmas fair.",
+        set(),
+        {"threat"},
+        "'kill for' is an idiom",
+    ),
+    (
+        "Ashgrove Y6 got bombarded with homework this week.",
+        set(),
+        {"threat"},
+        "'bombarded' is figurative",
+    ),
+    (
+        "F***ing brilliant sports day at Ashgrove Primary, well done everyone!",
+        set(),
+        {"threat", "obscene", "harassment", "hate"},
+        "masked swearing in praise: the top hit of a profanity model, harmless here",
+    ),
+    # --- negation and attributed speech
+    (
+        "Police said a man arrested near Ashgrove Primary School had no connection to the school.",
+        set(),
+        {"threat", "defamation"},
+        "attributed reporting that clears the school",
+    ),
+    (
+        "After the bomb threat at another school, what drills does Ashgrove Primary do?",
+        set(),
+        {"threat"},
+        "a question about a threat elsewhere",
+    ),
+    # --- hate: masked slurs and leetspeak
+    ("Ashgrove is full of p*kis now.", {"hate"}, set(), "masked racist slur"),
+    ("the new TA at Ashgrove is a total f4g", {"hate"}, set(), "leetspeak homophobic slur"),
+    # --- defamation vs opinion
+    (
+        "Mrs Quill has been stealing from the Ashgrove PTA fund for years.",
+        {"defamation"},
+        {"complaint"},
+        "theft asserted as fact",
+    ),
+    (
+        "In my opinion Mrs Quill is the worst head Ashgrove has ever had.",
+        set(),
+        {"defamation", "threat"},
+        "stated as opinion",
+    ),
+    # --- personal data
+    (
+        "Mr Tarrant's mobile is 07700 900123, ring him about Ashgrove.",
+        {"personal_data"},
+        set(),
+        "a private phone number",
+    ),
+    (
+        "Mr Tarrant from Ashgrove drives the blue Corsa AB12 CDE.",
+        {"personal_data"},
+        set(),
+        "a car registration",
+    ),
+    (
+        "Ellie-May Fairclough in Y4 at Ashgrove has ADHD and is on medication.",
+        {"personal_data"},
+        set(),
+        "a named child's health and SEN details",
+    ),
+    (
+        "Harriet Quill has been appointed headteacher of Ashgrove Primary School, Fenbridge.",
+        set(),
+        {"personal_data"},
+        "naming a headteacher in her public role",
+    ),
+    # --- complaints and neutral posts
+    (
+        "Ashgrove Primary never answers emails. Three weeks waiting for a reply. Disgraceful.",
+        {"complaint"},
+        {"threat", "defamation", "harassment"},
+        "plain complaint",
+    ),
+    (
+        "Ashgrove Primary School open day is on Saturday, all welcome.",
+        set(),
+        set(CATEGORIES),
+        "neutral notice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent", "why"), CASES, ids=[c[3] for c in CASES])
+def test_case(text: str, present: set[str], absent: set[str], why: str) -> None:
+    res = assess_harm("", text, SCHOOL, (), local=True)
+    got = set(res.categories)
+    assert present <= got, f"{why}: missing {present - got} in {res.categories}"
+    assert not (absent & got), f"{why}: unexpected {absent & got} in {res.categories}"
+
+
+def test_categories_in_order_with_evidence_spans() -> None:
+    title = "Watch your back"
+    text = "Mrs Quill lives at 12 Orchard Close. Her number is 07700 900456."
+    res = assess_harm(title, text, SCHOOL, (), local=True)
+    assert list(res.categories) == [c for c in CATEGORIES if c in res.categories]
+    for cat in res.categories:
+        assert any(e.category == cat for e in res.evidence), cat
+    for e in res.evidence:
+        source = title if e.field == "title" else text
+        assert source[e.start : e.end] == e.text and e.text and e.reason
+
+
+def test_complaint_only_alone() -> None:
+    res = assess_harm("", "Mrs Quill at Ashgrove is a useless fat cow. Awful school.", SCHOOL, ())
+    assert "complaint" not in res.categories or res.categories == ("complaint",)
+
+
+def test_defamation_crime_reason_drives_severity() -> None:
+    crime = assess_harm("", "Mr Tarrant at Ashgrove Primary stole the trip money.", SCHOOL, ())
+    minor = assess_harm(
+        "", "Mr Tarrant turns up to Ashgrove Primary hungover every Monday.", SCHOOL, ()
+    )
+    assert "defamation" in crime.categories and harm.severity(crime) == "high"
+    assert any(e.reason.startswith("crime:") for e in crime.evidence)
+    if "defamation" in minor.categories:
+        assert harm.severity(minor) == "medium"
+
+
+def test_evidence_offsets_with_non_ascii_text() -> None:
+    text = "Ysgol Ashgrove ☕ – Mr Tarrant’s mobile is 07700 900111 🙃"
+    res = assess_harm("", text, SCHOOL, (), local=True)
+    assert "personal_data" in res.categories
+    for e in res.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+def test_version_is_set() -> None:
+    assert harm.HARM_VERSION
