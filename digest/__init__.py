@@ -10,6 +10,7 @@ from digest.chart import sentiment_chart, spike
 from digest.dispatch import AlertOutcome, DigestOutcome, send_alerts, send_school_digest
 from digest.render import (
     RenderedEmail,
+    html_for_browser,
     record_command,
     render_alert,
     render_digest,
@@ -24,6 +25,7 @@ __all__ = [
     "RenderedEmail",
     "build_message",
     "deliver",
+    "html_for_browser",
     "is_safeguarding",
     "needs_alert",
     "record_command",

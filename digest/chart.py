@@ -63,7 +63,7 @@ def _label(day: str) -> str:
 
 def sentiment_chart(history: Sequence[DaySentiment]) -> bytes:
     """A small PNG: daily mentions as bars, mean sentiment (-1..1) as a line, oldest on the left."""
-    fig = Figure(figsize=(6.0, 2.4), dpi=100)
+    fig = Figure(figsize=(5.0, 2.5), dpi=120)  # 600 x 300 px, legible when a phone halves it
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     xs = list(range(len(history)))
@@ -85,6 +85,7 @@ def sentiment_chart(history: Sequence[DaySentiment]) -> bytes:
             label="mean sentiment",
         )
     senti.set_ylim(-1, 1)
+    senti.set_yticks([-1, -0.5, 0, 0.5, 1])
     senti.set_ylabel("mean sentiment", fontsize=8, color="#b03a2e")
     senti.tick_params(labelsize=7, colors="#b03a2e")
     if history:

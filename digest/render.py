@@ -13,13 +13,14 @@ average, the chart, a spike warning, failing sources, what is not monitored).
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import shlex
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from schoolwatch.models import DigestData, FlaggedItem, SourceHealth
 
 __all__ = [
     "RenderedEmail",
+    "html_for_browser",
     "is_safeguarding",
     "render_alert",
     "render_digest",
@@ -114,6 +116,14 @@ def _day(when: datetime) -> str:
     local = _local(when)
     assert local is not None
     return f"{local:%a} {local.day} {local:%b}"
+
+
+def _iso_day(day: str) -> str:
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        return clean(day, limit=20)
+    return f"{d:%a} {d.day} {d:%b}"
 
 
 def _overdue_by(respond_by: datetime | None, now: datetime) -> str:
@@ -434,7 +444,7 @@ def _trend_lines(data: DigestData) -> list[str]:
             sum(s * n for s, n in weighted) / total if total else _mean(s for s, _ in weighted)
         )
         lines.append(
-            f"Today ({today.day}): {today.mentions} mentions, mean sentiment "
+            f"Today ({_iso_day(today.day)}): {today.mentions} mentions, mean sentiment "
             f"{_fmt(today.mean_sentiment)}. {len(history)}-day average: {avg_mentions:.1f} "
             f"mentions a day, mean sentiment {_fmt(avg_senti)}."
         )
@@ -590,3 +600,12 @@ def render_safeguarding(
     doc.text.append(_item_text(item, config_hint, words=True))
     _footer(doc, school, item.first_seen_at)
     return RenderedEmail(subject, "\n".join(doc.text) + "\n", _page(subject, doc.html))
+
+
+def html_for_browser(rendered: RenderedEmail) -> str:
+    """The HTML with its `cid:` images inlined as data: URIs, to open in a browser (previews)."""
+    page = rendered.html
+    for cid, png in rendered.images:
+        data = base64.b64encode(png).decode("ascii")
+        page = page.replace(f'src="cid:{cid}"', f'src="data:image/png;base64,{data}"')
+    return page

@@ -26,7 +26,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def test_chart_is_a_small_png():
     png = sentiment_chart(days([2, 3, 0, 5] * 7 + [9, 1]))
-    assert png_size(png) == (600, 240)
+    assert png_size(png) == (600, 300)
     assert len(png) < 80_000  # small enough for a phone on 4G
 
 
@@ -36,7 +36,7 @@ def test_chart_is_a_small_png():
     ids=["empty", "one-day", "no-sentiment"],
 )
 def test_chart_copes_with_little_data(history):
-    assert png_size(sentiment_chart(history)) == (600, 240)
+    assert png_size(sentiment_chart(history)) == (600, 300)
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def test_needs_alert(items):
 def test_summary_compares_with_the_30_day_average(data, school):
     text = render_digest(data, school).text
     assert (
-        "Today (2026-11-23): 3 mentions, mean sentiment +0.02. 30-day average: 3.0 mentions" in text
+        "Today (Mon 23 Nov): 3 mentions, mean sentiment +0.02. 30-day average: 3.0 mentions" in text
     )
     assert (
         "Failing: brackenford-parents-forum: HTTP 503 from forum.example (3 failures in a row"
