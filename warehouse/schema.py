@@ -32,6 +32,17 @@ def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
+def pending(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Migrations not yet applied; works on a read-only connection."""
+    (exists,) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    done = set()
+    if exists:
+        done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    return [f.stem for version, _, f in available() if version not in done]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the pending migrations on an open connection (outside any transaction).
 

@@ -2,9 +2,12 @@
 
 Each public method opens its own connection, does its work in one transaction and closes it,
 so the pipeline holds the file only while it writes and an analyst's read-only session can
-open it in between. The constructor only checks the path (no lock taken): an unusable path
-fails there. The schema is migrated lazily: the first method of an instance that opens the
-file for writing runs `migrate()` (cheap when up to date); `query` and `snapshot` only read.
+open it in between.
+
+The constructor checks the path and runs `migrate()`, so an unusable path or a file that is
+not a warehouse fails at once, before a run starts. When the schema is already current it
+only opens the file read-only (it does not wait for, or block, other readers).
+`Warehouse(path, migrate=False)` touches nothing; its first write migrates.
 """
 
 from __future__ import annotations
@@ -30,13 +33,20 @@ def _now() -> datetime:
 
 
 class Warehouse:
-    """The schoolwatch warehouse in the DuckDB file at `path` (created on first write, 0600)."""
+    """The schoolwatch warehouse in the DuckDB file at `path` (created mode 0600).
 
-    def __init__(self, path: str | Path, *, lock_timeout_s: float = 5.0) -> None:
+    `lock_timeout_s`: how long to keep retrying while another process holds the file.
+    """
+
+    def __init__(
+        self, path: str | Path, *, migrate: bool = True, lock_timeout_s: float = 5.0
+    ) -> None:
         self.path = Path(path)
         check_path(self.path)
         self.lock_timeout_s = lock_timeout_s
         self._migrated = False
+        if migrate:
+            self.migrate()
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
@@ -48,6 +58,9 @@ class Warehouse:
 
         Returns the migrations applied now (e.g. `["0001_tables", "0002_views"]`).
         """
+        if self.path.exists() and not self._read(schema.pending):
+            self._migrated = True
+            return []
         con = connect(self.path, lock_timeout_s=self.lock_timeout_s)
         try:
             names = schema.migrate(con)

@@ -34,7 +34,8 @@ VIEW_COLUMNS = {
 }  # fmt: skip
 
 
-def test_migrations_are_recorded_and_run_once(wh):
+def test_migrations_are_recorded_and_run_once(tmp_path):
+    wh = Warehouse(tmp_path / "x.duckdb", migrate=False)
     assert wh.migrate() == ["0001_tables", "0002_views"]
     assert wh.migrate() == []
     assert Warehouse(wh.path).migrate() == []
@@ -43,10 +44,10 @@ def test_migrations_are_recorded_and_run_once(wh):
     assert rows == [(1, "tables"), (2, "views")]
 
 
-def test_new_file_is_private_and_its_folder_created(wh):
-    assert not wh.path.parent.exists()
-    wh.migrate()
-    assert stat.S_IMODE(os.stat(wh.path).st_mode) == 0o600
+def test_new_file_is_private_and_its_folder_created(tmp_path):
+    path = tmp_path / "data" / "new.duckdb"
+    Warehouse(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
 @pytest.mark.parametrize("view", sorted(VIEW_COLUMNS))
@@ -66,10 +67,13 @@ def test_unwritable_path_is_one_line_warehouse_error(tmp_path):
     )
 
 
-def test_constructor_takes_no_lock_and_creates_nothing(tmp_path):
+def test_constructor_creates_and_migrates_unless_told_not_to(tmp_path):
     path = tmp_path / "later" / "x.duckdb"
-    Warehouse(path)
+    Warehouse(path, migrate=False)
     assert not path.parent.exists()
+    Warehouse(path)
+    _, rows = Warehouse(path, migrate=False).query("SELECT name FROM schema_migrations")
+    assert rows == [("tables",), ("views",)]
 
 
 def test_not_a_duckdb_file_is_warehouse_error(tmp_path):
@@ -108,27 +112,45 @@ def test_query_takes_one_statement(wh):
 
 def test_query_before_any_run_says_how_to_create(tmp_path):
     with pytest.raises(WarehouseError, match=r"no warehouse at .* run 'schoolwatch run'"):
-        Warehouse(tmp_path / "none.duckdb").query("SELECT 1")
+        Warehouse(tmp_path / "none.duckdb", migrate=False).query("SELECT 1")
 
 
 HOLD_LOCK = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[1])
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
 print("locked", flush=True)
 sys.stdin.readline()
 """
 
 
-def test_locked_by_another_process(wh):
-    wh.migrate()
+def _hold(path, mode):
+    """Another process with the file open until it reads a line."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(wh.path)],
+        [sys.executable, "-c", HOLD_LOCK, str(path), mode],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_analysts_read_only_session_does_not_block_reads(wh):
+    p = make_post()
+    store(wh, [(p, make_assessment(p))])
+    analyst = _hold(wh.path, "read_only")
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        again = Warehouse(wh.path, lock_timeout_s=0.2)  # schema current: opens read-only
+        assert again.query("SELECT post_id FROM mentions")[1] == [("p1",)]
+        with pytest.raises(WarehouseError, match="is locked by another process"):
+            again.list_cases()
+    finally:
+        analyst.communicate("\n", timeout=30)
+
+
+def test_locked_by_another_process(wh):
+    holder = _hold(wh.path, "read_write")
+    try:
         with pytest.raises(WarehouseError, match="is locked by another process") as e:
             Warehouse(wh.path, lock_timeout_s=0.2).list_cases()
         assert "\n" not in str(e.value)
