@@ -184,20 +184,27 @@ def profanity_baseline(records: Sequence[dict[str, Any]]) -> list[bool] | None:
         return None
     if not records:
         return []
-    return [p >= 0.5 for p in predict_prob([_post_text(r) for r in records])]
+    return [bool(p >= 0.5) for p in predict_prob([_post_text(r) for r in records])]
 
 
-def evaluate(config: Config, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Every figure of the report, as plain values (what `--json` prints)."""
+def evaluate(
+    config: Config, records: Sequence[dict[str, Any]], *, baselines: bool = True
+) -> dict[str, Any]:
+    """Every figure of the report, as plain values (what `--json` prints).
+
+    `baselines=False` skips the two baselines (the profanity model takes seconds to load).
+    """
     ids = [str(r["id"]) for r in records]
     expected = [expected_labels(r) for r in records]
     got, seconds = classify_records(config, records)
     harmful_exp = [e.harmful for e in expected]
     raised, complaints = complaints_raised(expected, got)
     words = sum(len(_post_text(r).split()) for r in records)
-    baselines: dict[str, Any] = {"vader": asdict(binary_prf(harmful_exp, vader_baseline(records)))}
-    profane = profanity_baseline(records)
-    baselines["profanity"] = None if profane is None else asdict(binary_prf(harmful_exp, profane))
+    base: dict[str, Any] = {}
+    if baselines:
+        base["vader"] = asdict(binary_prf(harmful_exp, vader_baseline(records)))
+        profane = profanity_baseline(records)
+        base["profanity"] = None if profane is None else asdict(binary_prf(harmful_exp, profane))
     return {
         "classifier_version": CLASSIFIER_VERSION,
         "posts": len(records),
@@ -216,7 +223,7 @@ def evaluate(config: Config, records: Sequence[dict[str, Any]]) -> dict[str, Any
         "seconds": seconds,
         "posts_per_s": len(records) / seconds if seconds else 0.0,
         "words_per_post": words / len(records) if records else 0.0,
-        "baselines": baselines,
+        "baselines": base,
         "misclassified": [
             {"id": i, "expected": _labels_json(e), "got": _labels_json(g)}
             for i, e, g in misclassified(ids, expected, got)
@@ -290,14 +297,17 @@ def render(report: dict[str, Any]) -> str:
         "",
         "baselines, harmful (same posts)",
         _prf_row("classifier", h),
-        _prf_row("vader <= -0.5", report["baselines"]["vader"]),
     ]
-    profane = report["baselines"]["profanity"]
-    lines.append(
-        _prf_row("profanity >= .5", profane)
-        if profane
-        else "  profanity >= .5  (alt-profanity-check not installed)"
-    )
+    base = report["baselines"]
+    if not base:
+        lines.append("  (baselines skipped)")
+    else:
+        lines.append(_prf_row("vader <= -0.5", base["vader"]))
+        lines.append(
+            _prf_row("profanity >= .5", base["profanity"])
+            if base["profanity"]
+            else "  profanity >= .5  (alt-profanity-check not installed)"
+        )
     wrong = report["misclassified"]
     lines += ["", f"misclassified: {len(wrong)}"]
     lines += [
@@ -317,11 +327,14 @@ def main(argv: list[str] | None = None) -> int:
         "--config", required=True, type=Path, help="schoolwatch TOML for its schools"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--no-baselines", action="store_true", help="skip the VADER and profanity baselines"
+    )
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
         records = load_labelled(args.posts)
-        report = evaluate(config, records)
+        report = evaluate(config, records, baselines=not args.no_baselines)
     except SchoolwatchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

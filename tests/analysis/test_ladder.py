@@ -108,7 +108,7 @@ def test_serious_defamation_from_harm_evidence():
 def test_a_broken_ladder_file_is_a_config_error(tmp_path: Path):
     bad = tmp_path / "ladder.toml"
     bad.write_text(ladder.LADDER_FILE.read_text().replace('name = "legal"', 'name = "lawyer"'))
-    with pytest.raises(ConfigError, match="rungs must be 0..6"):
+    with pytest.raises(ConfigError, match=r"rungs must be 0\.\.6"):
         ladder._load(bad)
     bad.write_text("rungs = 3")
     with pytest.raises(ConfigError, match="cannot read"):
