@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import TextIO
 
-from digest.render import render_alert, render_digest, render_safeguarding
+from digest.render import RenderedEmail, render_alert, render_digest, render_safeguarding
 from digest.safeguarding import is_safeguarding, needs_alert
 from digest.send import build_message, deliver
 from schoolwatch.config import EmailConfig, SchoolConfig
@@ -55,13 +56,13 @@ def send_school_digest(
     email_cfg: EmailConfig,
     *,
     dry_run: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     config_hint: str = "schoolwatch.toml",
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
     Nothing new and nothing overdue with `send_empty = false`: nothing is sent. `dry_run`
-    prints the message to `out` and marks nothing.
+    prints its headers and text to `out` (default stdout) and marks nothing.
     """
     if not data.items and not data.overdue and not school.send_empty:
         return DigestOutcome(school.id, "skipped")
@@ -70,8 +71,7 @@ def send_school_digest(
     try:
         msg = build_message(rendered, email_cfg.from_, school.digest_to)
         if dry_run:
-            out.write(msg.as_string())
-            out.write("\n")
+            _print(msg, rendered, out or sys.stdout)
             return DigestOutcome(school.id, "dry_run", rendered.subject)
         where = deliver(msg, email_cfg)
     except DeliveryError as e:
@@ -79,6 +79,18 @@ def send_school_digest(
         return DigestOutcome(school.id, "failed", rendered.subject, error=str(e))
     log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
     return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids)
+
+
+def _print(msg: EmailMessage, rendered: RenderedEmail, out: TextIO) -> None:
+    """What a dry run shows: the headers and the text part, not kilobytes of base64."""
+    for name in ("From", "To", "Subject"):
+        out.write(f"{name}: {msg[name]}\n")
+    out.write(
+        f"({msg.get_content_type()}: text, HTML {len(rendered.html) // 1024} kB, "
+        f"{len(rendered.images)} inline image(s))\n\n"
+    )
+    out.write(rendered.text)
+    out.write("\n")
 
 
 def _alert_one(

@@ -296,7 +296,11 @@ def _item_text(item: FlaggedItem, config_hint: str, *, words: bool) -> str:
 
 def _stub_facts(item: FlaggedItem) -> str:
     seen = _when(item.published_at or item.first_seen_at)
-    sent = "; alert sent to the DSL" if item.alerted_at is not None else "; sent to the DSL"
+    sent = (
+        f"; DSL alerted {_when(item.alerted_at)}"
+        if item.alerted_at is not None
+        else "; for the DSL (alert not yet confirmed sent)"
+    )
     return (
         f"Case {item.case_id or '(no case yet)'} · {clean(item.source_id, limit=60)} · {seen} · "
         f"{item.severity}{sent}. Details are withheld from this digest."
@@ -392,7 +396,11 @@ def _items(doc: _Doc, items: Iterable[FlaggedItem], colour: str, hint: str, word
 
 def _action_sections(doc: _Doc, g: _Groups, hint: str) -> None:
     if g.critical:
-        doc.heading("Critical", _COLOURS["critical"], "These were also sent at once to alert_to.")
+        doc.heading(
+            "Critical",
+            _COLOURS["critical"],
+            "Critical items are also emailed to alert_to as soon as they are found.",
+        )
         _items(doc, g.critical, _COLOURS["critical"], hint, words=True)
     if g.safeguarding:
         doc.heading(

@@ -7,6 +7,7 @@ a header. Every failure becomes one `DeliveryError` line naming host, port and w
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import smtplib
@@ -87,6 +88,15 @@ def _write_outbox(msg: EmailMessage, outbox: Path) -> str:
     return str(target)
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _connect(cfg: EmailConfig, context: ssl.SSLContext) -> smtplib.SMTP:
     host = cfg.smtp_host or "localhost"
     if cfg.security == "ssl":
@@ -134,6 +144,11 @@ def deliver(
         return _write_outbox(msg, cfg.outbox)
     where = f"SMTP {cfg.smtp_host}:{cfg.smtp_port} ({cfg.security})"
     user, password = env.get(cfg.username_env), env.get(cfg.password_env)
+    if user and password and cfg.security == "none" and not _loopback(cfg.smtp_host):
+        raise DeliveryError(
+            f"{where}: refusing to send the SMTP password unencrypted; "
+            'set security = "starttls" or "ssl"'
+        )
     context = ssl_context or ssl.create_default_context()
     try:
         with _connect(cfg, context) as smtp:

@@ -278,3 +278,11 @@ def smtp_auth(ca: trustme.CA) -> Iterator[Server]:
     ):
         server.ca = ca
         yield server
+
+
+@pytest.fixture
+def smtp_auth_plain() -> Iterator[Server]:
+    """A local relay that takes AUTH without TLS (only on loopback would deliver allow it)."""
+    yield from _run(
+        Recorder(), authenticator=_authenticator, auth_required=True, auth_require_tls=False
+    )

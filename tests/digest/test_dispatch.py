@@ -69,7 +69,8 @@ def test_dry_run_prints_and_marks_nothing(smtp, data, school):
     outcome = send_school_digest(data, school, smtp.config(), dry_run=True, out=out)
     assert outcome.status == "dry_run" and outcome.post_ids == ()
     assert "Subject: St Aldric's: 1 critical" in out.getvalue()
-    assert "multipart/alternative" in out.getvalue()
+    assert "(multipart/alternative: text, HTML" in out.getvalue()
+    assert "«nicking stuff from the kids' pegs»" in out.getvalue()
     assert smtp.handler.received == []
 
 

@@ -133,6 +133,20 @@ def test_missing_credentials_on_a_server_that_requires_auth(smtp_auth):
         )
 
 
+def test_password_is_never_sent_in_clear_to_another_host():
+    cfg = EmailConfig.model_validate({"smtp_host": "mail.school.example", "security": "none"})
+    env = {cfg.username_env: USER, cfg.password_env: PASSWORD}
+    with pytest.raises(DeliveryError, match="refusing to send the SMTP password unencrypted"):
+        deliver(build_message(simple(), SENDER, TO), cfg, env=env)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_auth_on_a_plain_loopback_relay(smtp_auth_plain):
+    cfg = smtp_auth_plain.config(username_env="U", password_env="P")
+    deliver(build_message(simple(), SENDER, TO), cfg, env={"U": USER, "P": PASSWORD})
+    assert len(smtp_auth_plain.handler.received) == 1
+
+
 def test_server_refusing_the_message(smtp):
     smtp.handler.mode = "refuse"
     with pytest.raises(DeliveryError, match=r"server replied 554 5\.7\.1 Message refused"):
