@@ -180,3 +180,13 @@ def test_validators_come_from_the_last_ok_fetch(wh):
         "news-search": ('"n9"', None),
     }
     assert wh.validators("another-school") == {}
+
+
+def test_posts_default_to_those_in_the_results(wh):
+    p = make_post(1)
+    s = wh.store_run("run-1", T0, [make_result([p])], [make_assessment(p)])
+    assert (s.new_posts, s.fetches) == (1, 1)
+    assert wh.query("SELECT post_id, source_id, items_last_run FROM mentions "
+                    "JOIN source_health USING (school_id, source_id)")[1] == [
+        ("p1", SOURCE, 1)
+    ]  # fmt: skip
