@@ -91,7 +91,7 @@ def _prepare(
     title: str, text: str, school: SchoolConfig, book: RuleBook
 ) -> tuple[list[_FieldView], list[str]]:
     title, text = title[:MAX_CHARS], text[:MAX_CHARS]
-    views = [_view(f, s, book) for f, s in (("title", title), ("text", text)) if s]
+    views = [_view(f, s, book, school) for f, s in (("title", title), ("text", text)) if s]
     # only weak rules are model features: a strong rule decides on its own, and a model that
     # leant on it would learn too little from the words to catch what no rule names
     names = tuple(sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong}))
@@ -172,6 +172,110 @@ _NOT_FIRST_NAMES = {
     "dad",
     "sir",
 }
+# capitalised words that make a pair look like a name but belong to places and institutions
+_NOT_NAMES = {
+    "school",
+    "academy",
+    "high",
+    "primary",
+    "junior",
+    "juniors",
+    "infants",
+    "college",
+    "council",
+    "police",
+    "trust",
+    "learning",
+    "road",
+    "street",
+    "lane",
+    "close",
+    "avenue",
+    "park",
+    "centre",
+    "church",
+    "hall",
+    "club",
+    "ofsted",
+    "year",
+    "class",
+    "reception",
+    "nursery",
+    "team",
+    "group",
+    "news",
+    "gazette",
+    "examiner",
+    "times",
+    "post",
+    "herald",
+    "echo",
+    "mail",
+    "chronicle",
+    "emailed",
+    "called",
+    "rang",
+    "asked",
+    "told",
+    "met",
+    "saw",
+    "thanks",
+    "thank",
+    "well",
+    "great",
+    "good",
+    "lovely",
+    "happy",
+    "merry",
+    "christmas",
+    "easter",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "england",
+    "scotland",
+    "wales",
+    "ireland",
+    "britain",
+    "london",
+    "ysgol",
+    "county",
+    "city",
+    "local",
+    "authority",
+    "department",
+    "service",
+    "services",
+    "board",
+    "governors",
+    "pta",
+    "sen",
+    "senco",
+    "head",
+    "deputy",
+    "headteacher",
+    "miss",
+    "sir",
+    "lady",
+    "lord",
+    "saint",
+}
 _NAMED_CHILD = Rule(
     name="personal_data.named_child",
     category="personal_data",
@@ -183,20 +287,29 @@ _NAMED_CHILD = Rule(
 )
 
 
-def _view(field: Field, original: str, book: RuleBook) -> _FieldView:
+def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> _FieldView:
     folded = harm_text.fold(original)
     hits = find_hits(book, folded)
-    hits.extend(_named_child_hits(original, folded, book))
+    hits.extend(_named_child_hits(original, folded, book, school))
     return _FieldView(field, original, folded, tuple(hits))
 
 
-def _named_child_hits(original: str, folded: str, book: RuleBook) -> list[Hit]:
+def _named_child_hits(
+    original: str, folded: str, book: RuleBook, school: SchoolConfig
+) -> list[Hit]:
     """A full name that is not staff, placed as a pupil, in a post carrying private details."""
     if not book.sensitive.search(folded):
         return []
+    known = [(t.start, t.end) for t in harm_text.find_names(folded, school)]
+    known_words = {w.lower() for n in (*school.context, *school.all_names) for w in n.split()}
     out = []
     for m in _NAME.finditer(original):
-        if m.group(1).lower() in _NOT_FIRST_NAMES:
+        first, last = m.group(1).lower(), m.group(2).lower().removesuffix("'s")
+        if first in _NOT_FIRST_NAMES or first in _NOT_NAMES or last in _NOT_NAMES:
+            continue
+        if first in known_words or last in known_words:
+            continue
+        if any(m.start() < e and s < m.end() for s, e in known):
             continue
         window = folded[max(0, m.start() - 60) : m.end() + 60]
         if book.pupil.search(window) or folded.startswith("'s", m.end()):
