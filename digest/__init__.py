@@ -10,6 +10,7 @@ from digest.chart import sentiment_chart, spike
 from digest.dispatch import AlertOutcome, DigestOutcome, send_alerts, send_school_digest
 from digest.render import (
     RenderedEmail,
+    digest_markdown,
     html_for_browser,
     record_command,
     render_alert,
@@ -25,6 +26,7 @@ __all__ = [
     "RenderedEmail",
     "build_message",
     "deliver",
+    "digest_markdown",
     "html_for_browser",
     "is_safeguarding",
     "needs_alert",

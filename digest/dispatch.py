@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TextIO
 
-from digest.render import RenderedEmail, render_alert, render_digest, render_safeguarding
+from digest.render import (
+    RenderedEmail,
+    digest_markdown,
+    render_alert,
+    render_digest,
+    render_safeguarding,
+)
 from digest.safeguarding import is_safeguarding, needs_alert
 from digest.send import build_message, deliver
 from schoolwatch.config import EmailConfig, SchoolConfig
@@ -37,6 +43,7 @@ class DigestOutcome:
     where: str | None = None
     post_ids: tuple[str, ...] = ()
     error: str | None = None
+    markdown: str = ""  # a summary without any text from the web, e.g. for a Prefect artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,11 @@ class AlertOutcome:
     failed: tuple[tuple[str, str], ...] = ()  # (post_id, error line)
     skipped: tuple[str, ...] = ()  # not critical nor safeguarding, or already alerted
     where: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """One line per failed alert: `<post_id>: <why>`."""
+        return tuple(f"{post_id}: {why}" for post_id, why in self.failed)
 
 
 def send_school_digest(
@@ -67,18 +79,21 @@ def send_school_digest(
     if not data.items and not data.overdue and not school.send_empty:
         return DigestOutcome(school.id, "skipped")
     rendered = render_digest(data, school, config_hint=config_hint)
+    summary = digest_markdown(data, school)
     post_ids = tuple(i.post_id for i in data.items)
     try:
         msg = build_message(rendered, email_cfg.from_, school.digest_to)
         if dry_run:
             _print(msg, rendered, out or sys.stdout)
-            return DigestOutcome(school.id, "dry_run", rendered.subject)
+            return DigestOutcome(
+                school.id, "dry_run", rendered.subject, "printed (dry run)", markdown=summary
+            )
         where = deliver(msg, email_cfg)
     except DeliveryError as e:
         log.warning("digest for %s not sent: %s", school.id, e)
-        return DigestOutcome(school.id, "failed", rendered.subject, error=str(e))
+        return DigestOutcome(school.id, "failed", rendered.subject, error=str(e), markdown=summary)
     log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
-    return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids)
+    return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
 
 
 def _print(msg: EmailMessage, rendered: RenderedEmail, out: TextIO) -> None:

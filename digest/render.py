@@ -33,6 +33,7 @@ from schoolwatch.models import DigestData, FlaggedItem, SourceHealth
 
 __all__ = [
     "RenderedEmail",
+    "digest_markdown",
     "html_for_browser",
     "is_safeguarding",
     "render_alert",
@@ -617,3 +618,37 @@ def html_for_browser(rendered: RenderedEmail) -> str:
         data = base64.b64encode(png).decode("ascii")
         page = page.replace(f'src="cid:{cid}"', f'src="data:image/png;base64,{data}"')
     return page
+
+
+def _md(value: str) -> str:
+    # config ids and case ids only, but a stray pipe or backtick must not break the table
+    return clean(value, limit=80).replace("|", "\\|").replace("`", "'")
+
+
+def digest_markdown(data: DigestData, school: SchoolConfig) -> str:
+    """A Markdown summary of a digest (subject, each case by section, failing sources).
+
+    No author, title, text or URL from the web: it is safe to show in any dashboard.
+    """
+    g = _group(data)
+    lines = [f"### {_md(digest_subject(data, school))}", ""]
+    sections = [
+        ("critical", g.critical),
+        ("safeguarding (DSL)", g.safeguarding),
+        ("needs action", g.action),
+        ("overdue", g.overdue),
+        ("complaint", g.complaints),
+        ("for the record", g.record),
+    ]
+    rows = [(name, i) for name, items in sections for i in items]
+    if rows:
+        lines += ["| section | case | rung | categories | source |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {name} | {_md(i.case_id or '-')} | {i.rung} {rung_text(i.rung).name} | "
+            f"{_md(', '.join(i.categories))} | {_md(i.source_id)} |"
+            for name, i in rows
+        ]
+    else:
+        lines.append("Nothing needs action.")
+    lines += ["", f"Failing sources: {len(_failing(data.sources))} of {len(data.sources)}."]
+    return "\n".join(lines) + "\n"

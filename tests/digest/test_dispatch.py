@@ -24,6 +24,11 @@ def test_digest_delivered_returns_every_new_post(smtp, data, school):
     outcome = send_school_digest(data, school, smtp.config())
     assert outcome.status == "sent"
     assert outcome.post_ids == tuple(i.post_id for i in data.items)
+    assert (
+        "| critical | case-p-threat | 6 police | threat | brackenford-parents-forum |"
+        in outcome.markdown
+    )
+    assert "slapped" not in outcome.markdown and "torch" not in outcome.markdown
     assert "p-old" not in outcome.post_ids  # overdue cases were digested before
     (msg,) = received(smtp)
     assert msg["To"] == "head@school.example, deputy@school.example"
@@ -100,6 +105,7 @@ def test_a_failed_alert_is_recorded_and_retried_next_run(smtp, items, school):
     smtp.handler.mode = "refuse"
     outcome = send_alerts(items[:1], school, smtp.config())
     assert outcome.delivered == () and outcome.failed[0][0] == "p-threat"
+    assert outcome.errors[0].startswith(f"p-threat: SMTP 127.0.0.1:{smtp.port} (none): server")
     assert "554" in outcome.failed[0][1]
     smtp.handler.mode = "accept"
     assert send_alerts(items[:1], school, smtp.config()).delivered == ("p-threat",)
