@@ -7,11 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.policy import rung_text
 from digest.render import render_alert, render_digest, render_safeguarding, safe_url, short_name
 from digest.safeguarding import is_safeguarding, needs_alert
-from tests.digest.conftest import ABUSE, ADDRESS, NOW, THEFT, ev, history, item
+from tests.digest.conftest import ABUSE, ADDRESS, NOW, THEFT, ev, history, item, make_school
 
 
 def test_subject_carries_counts_and_date(data, school):
@@ -245,3 +247,33 @@ def test_short_name(school):
 
 def test_now_constant_is_a_monday():
     assert NOW.strftime("%a %d %b") == "Mon 23 Nov"
+
+
+_tag = st.sampled_from(
+    [
+        "<script>",
+        "<img src=x onerror=alert(1)>",
+        '"><a href="javascript:x">',
+        "</div>",
+        "\r\nBcc: a@b.c",
+        "\u202e",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.lists(st.one_of(st.text(max_size=30), _tag), max_size=6).map("".join),
+    author=st.lists(st.one_of(st.text(max_size=10), _tag), max_size=3).map("".join),
+)
+def test_any_web_text_stays_inert(text, author):
+    school = make_school()
+    hostile = item("p-h", text, ("threat",), "critical", 6, author=author, title=author)
+    rendered = render_alert(hostile, school)
+    html = rendered.html
+    assert "<script" not in html and "<img" not in html
+    assert re.findall(r"<a\b[^>]*>", html) == [
+        '<a href="https://forum.example/t/brackenford/p-h" style="color:#1d4ed8;">'
+    ]
+    assert html.count("<div") == html.count("</div>")
+    assert "\n" not in rendered.subject and "\r" not in rendered.subject
