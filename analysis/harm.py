@@ -69,12 +69,21 @@ def classify(
     views, feats = _prepare(title, text, school, book)
     hits = [(v, h) for v in views for h in v.hits]
     probs = model.probabilities(feats)
+    targeted = _targeted(views, school, book)
     chosen: list[str] = []
     for cat in CATEGORIES:
         if cat == "complaint" and chosen:
             continue
-        strong = any(h.rule.strong and h.rule.category == cat for _, h in hits)
-        if strong or probs.get(cat, 0.0) >= book.thresholds.get(cat, 0.5):
+        strong = any(
+            h.rule.strong and h.rule.category == cat and (targeted or not h.rule.needs_target)
+            for _, h in hits
+        )
+        combined = (
+            cat == "harassment"
+            and targeted
+            and any(c in chosen for c in book.harassment_when_targeted)
+        )
+        if strong or combined or probs.get(cat, 0.0) >= book.thresholds.get(cat, 0.5):
             chosen.append(cat)
     evidence: list[Evidence] = []
     for cat in chosen:
@@ -289,9 +298,32 @@ _NAMED_CHILD = Rule(
 
 def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> _FieldView:
     folded = harm_text.fold(original)
-    hits = find_hits(book, folded)
+    hits = _drop_school_address(find_hits(book, folded), folded, school)
     hits.extend(_named_child_hits(original, folded, book, school))
     return _FieldView(field, original, folded, tuple(hits))
+
+
+def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:
+    """Does the post name or point at an identifiable person?"""
+    for v in views:
+        if any(t.kind == "person" for t in harm_text.find_names(v.folded, school)):
+            return True
+        if book.roles.search(v.folded) or any(h.rule is _NAMED_CHILD for h in v.hits):
+            return True
+    return False
+
+
+def _drop_school_address(hits: list[Hit], folded: str, school: SchoolConfig) -> list[Hit]:
+    # the school's own street (a `context` word such as "Cragg Lane") is public, not private
+    places = [harm_text.fold(c) for c in school.context if len(c) > 3]
+    if not places:
+        return hits
+    return [
+        h
+        for h in hits
+        if h.rule.name != "personal_data.address"
+        or not any(p in folded[h.start : h.end] for p in places)
+    ]
 
 
 def _named_child_hits(

@@ -77,6 +77,7 @@ class RuleBook:
     pupil: re.Pattern[str]
     concepts: dict[str, str]
     version: str
+    harassment_when_targeted: tuple[str, ...] = ()
 
 
 def _words(words: list[str]) -> str:
@@ -127,6 +128,7 @@ def parse_rules(raw: dict) -> RuleBook:
         pupil=_compile(raw["personal_data"]["pupil"]),
         concepts={w: f"@{name}" for name, ws in raw.get("concepts", {}).items() for w in ws},
         version=str(raw["version"]),
+        harassment_when_targeted=tuple(raw.get("combine", {}).get("harassment_when_targeted", ())),
     )
 
 
