@@ -70,6 +70,7 @@ def classify(
     hits = [(v, h) for v in views for h in v.hits]
     probs = model.probabilities(feats)
     targeted = _targeted(views, school, book)
+    signals = {h.rule.category for _, h in hits}
     chosen: list[str] = []
     for cat in CATEGORIES:
         if cat == "complaint" and chosen:
@@ -83,7 +84,7 @@ def classify(
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
-        if strong or combined or probs.get(cat, 0.0) >= book.thresholds.get(cat, 0.5):
+        if strong or combined or _model_says(cat, probs.get(cat, 0.0), signals, book):
             chosen.append(cat)
     evidence: list[Evidence] = []
     for cat in chosen:
@@ -301,6 +302,13 @@ def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> 
     hits = _drop_school_address(find_hits(book, folded), folded, school)
     hits.extend(_named_child_hits(original, folded, book, school))
     return _FieldView(field, original, folded, tuple(hits))
+
+
+def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
+    if p < book.thresholds.get(cat, 0.5):
+        return False
+    vetoed = any(s in signals for s in book.vetoes.get(cat, ()))
+    return not vetoed or p >= book.veto_above
 
 
 def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:

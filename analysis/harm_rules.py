@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,6 +78,8 @@ class RuleBook:
     concepts: dict[str, str]
     version: str
     harassment_when_targeted: tuple[str, ...] = ()
+    vetoes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    veto_above: float = 1.0
 
 
 def _words(words: list[str]) -> str:
@@ -128,6 +130,8 @@ def parse_rules(raw: dict) -> RuleBook:
         pupil=_compile(raw["personal_data"]["pupil"]),
         concepts={w: f"@{name}" for name, ws in raw.get("concepts", {}).items() for w in ws},
         version=str(raw["version"]),
+        vetoes={k: tuple(v) for k, v in raw.get("veto", {}).items() if isinstance(v, list)},
+        veto_above=float(raw.get("veto", {}).get("veto_above", 1.0)),
         harassment_when_targeted=tuple(raw.get("combine", {}).get("harassment_when_targeted", ())),
     )
 
