@@ -428,7 +428,7 @@ def _defamation_reason(e: Evidence, views: list[_FieldView], book: RuleBook) -> 
     minor = [
         m for v in views for m in (book.not_crime.finditer(v.folded) if book.not_crime else ())
     ]
-    if crime and not (minor and len(minor) >= len(crime)):
+    if crime and len(minor) <= len(crime):
         word = crime[0].group(0)
         return Evidence(e.category, e.field, e.start, e.end, e.text, f"crime: '{word}'; {e.reason}")
     return e
