@@ -52,17 +52,22 @@ def report(rows: Iterable[Scored], title: str = "") -> dict[str, tuple[float, fl
     return out
 
 
-def cross_validate(corpora: Iterable[str], show: Callable[[str], None] | None = None) -> None:
+def cross_validate(
+    corpora: Iterable[str],
+    extra: Iterable[str] = (),
+    show: Callable[[str], None] | None = None,
+) -> None:
     """Train on all but one corpus, score the held-out one, for each corpus in turn."""
     from analysis import harm, train_harm
     from analysis.harm_model import HarmModel
 
     corpora = list(corpora)
     data = {c: train_harm.load_corpus(c) for c in corpora}
+    always = [e for c in extra for e in train_harm.load_corpus(c)]
     pooled: list[Scored] = []
     for held in corpora:
         model = HarmModel.from_dict(
-            train_harm.train([e for c in corpora if c != held for e in data[c]])
+            train_harm.train([e for c in corpora if c != held for e in data[c]] + always)
         )
         rows = []
         for e in data[held]:
