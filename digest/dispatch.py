@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from digest.render import (
     RenderedEmail,
@@ -27,6 +29,7 @@ from schoolwatch.errors import DeliveryError
 from schoolwatch.models import DigestData, FlaggedItem
 
 log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ def send_school_digest(
     Nothing new and nothing overdue with `send_empty = false`: nothing is sent. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing.
     """
-    if not data.items and not data.overdue and not school.send_empty:
+    if not data.items and not data.overdue and not _empty_digest_due(data, school):
         return DigestOutcome(school.id, "skipped")
     rendered = render_digest(data, school, config_hint=config_hint)
     summary = digest_markdown(data, school)
@@ -94,6 +97,19 @@ def send_school_digest(
         return DigestOutcome(school.id, "failed", rendered.subject, error=str(e), markdown=summary)
     log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
     return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
+
+
+def _empty_digest_due(data: DigestData, school: SchoolConfig) -> bool:
+    """A "nothing needs action" message proves the monitor ran: at most one a day (London)."""
+    if not school.send_empty:
+        return False
+    if data.last_digest_at is None:
+        return True
+    return _london_day(data.last_digest_at) != _london_day(data.generated_at)
+
+
+def _london_day(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
 
 
 def _print(msg: EmailMessage, rendered: RenderedEmail, out: TextIO) -> None:

@@ -2,7 +2,7 @@
 
     SchoolwatchError
      ├── ConfigError      the configuration file is missing or invalid (one line per problem)
-     ├── FetchError       a source could not be fetched or parsed (becomes a `failed` source_health row)
+     ├── FetchError       a source could not be fetched or parsed (recorded in source_health)
      ├── WarehouseError   the DuckDB file cannot be opened, locked or written
      └── DeliveryError    an email could not be delivered (nothing is marked sent)
 

@@ -169,4 +169,5 @@ class DigestData:
     history: tuple[DaySentiment, ...] = ()  # last 30 days, oldest first
     sources: tuple[SourceHealth, ...] = ()
     new_mentions: int = 0
+    last_digest_at: datetime | None = None  # the last digest sent, empty or not
     extra: dict[str, object] = field(default_factory=dict)

@@ -8,6 +8,7 @@ plain functions of bytes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -15,7 +16,7 @@ from schoolwatch.config import SourceConfig
 from schoolwatch.errors import FetchError
 from schoolwatch.models import FetchResult, Post
 from sources.http import HttpClient, HttpResponse
-from sources.identity import canonical_url, post_id
+from sources.identity import canonical_url, clean_url, post_id
 from sources.rss import parse_feed
 from sources.web import parse_page
 
@@ -99,7 +100,7 @@ def fetch(
         url=source.url,
         status="ok",
         fetched_at=fetched_at,
-        posts=tuple(posts),
+        posts=tuple(replace(p, url=clean_url(p.url)) for p in posts),
         http_status=response.status,
         etag=response.etag,
         last_modified=response.last_modified,

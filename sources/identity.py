@@ -76,6 +76,22 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, query, "")).strip()
 
 
+def clean_url(url: str) -> str:
+    """`url` without tracking parameters, otherwise as published (fragment and order kept).
+
+    This is the link stored and shown to SLT: it still opens the post, minus the campaign tags.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [p for p in params if not is_tracking_param(p[0])]
+    if len(kept) == len(params):
+        return url.strip()
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def post_id(url: str, guid: str) -> str:
     """A short stable id (16 hex digits) from the post's canonical URL and its guid.
 

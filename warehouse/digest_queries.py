@@ -36,9 +36,16 @@ def _not_sent(kind: str) -> str:
 
 
 def pending_alerts(con: duckdb.DuckDBPyConnection, school_id: str) -> list[FlaggedItem]:
-    """Critical items of the school not yet alerted."""
+    """Flagged items of the school neither alerted nor digested yet.
+
+    The digest stage decides which of them need an immediate alert (critical items and
+    safeguarding matters); once an item has been in a digest it is no longer a candidate.
+    """
     return _items(
-        con, f"m.school_id = $1 AND m.severity = 'critical' AND {_not_sent('alert')}", [school_id]
+        con,
+        f"m.school_id = $1 AND m.severity <> 'none' AND {_not_sent('alert')} "
+        f"AND {_not_sent('digest')}",
+        [school_id],
     )
 
 
@@ -121,6 +128,13 @@ def new_mentions(con: duckdb.DuckDBPyConnection, school_id: str, now: datetime) 
     ).fetchone()[0]
 
 
+def last_digest_at(con: duckdb.DuckDBPyConnection, school_id: str) -> datetime | None:
+    """When the school's last digest (empty or not) was sent, if ever."""
+    return con.execute(
+        "SELECT max(sent_at) FROM digests WHERE school_id = $1", [school_id]
+    ).fetchone()[0]
+
+
 def digest_data(
     con: duckdb.DuckDBPyConnection, school_id: str, school_name: str, now: datetime
 ) -> DigestData:
@@ -133,6 +147,7 @@ def digest_data(
         history=tuple(history(con, school_id, now)),
         sources=tuple(source_health(con, school_id)),
         new_mentions=new_mentions(con, school_id, now),
+        last_digest_at=last_digest_at(con, school_id),
     )
 
 

@@ -152,7 +152,7 @@ class Warehouse:
     # -- digest and alerts ----------------------------------------------------------------
 
     def pending_alerts(self, school_id: str) -> list[FlaggedItem]:
-        """Critical items not yet alerted, oldest first."""
+        """Flagged items neither alerted nor digested yet, oldest first (alert candidates)."""
         return self._run(lambda con: digest_queries.pending_alerts(con, school_id))
 
     def mark_alerted(

@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from digest.dispatch import send_alerts, send_school_digest
@@ -61,6 +62,15 @@ def test_send_empty_true_proves_the_monitor_ran(smtp, empty_data, school):
     (msg,) = received(smtp)
     assert msg["Subject"] == "St Aldric's: nothing needs action — Mon 23 Nov"
     assert "Nothing needs action today." in msg.get_body(("plain",)).get_content()
+
+
+def test_empty_digest_goes_at_most_once_a_day(smtp, empty_data, school):
+    """A second run on the same (London) day with nothing new sends nothing."""
+    sent_today = replace(empty_data, last_digest_at=NOW - timedelta(hours=2))
+    assert send_school_digest(sent_today, school, smtp.config()).status == "skipped"
+    sent_yesterday = replace(empty_data, last_digest_at=NOW - timedelta(days=1))
+    assert send_school_digest(sent_yesterday, school, smtp.config()).status == "sent"
+    assert len(smtp.handler.received) == 1
 
 
 def test_overdue_cases_are_sent_even_with_send_empty_false(smtp, data, school):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sources.identity import canonical_url, post_id
+from sources.identity import canonical_url, clean_url, post_id
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,16 @@ def test_post_id_depends_on_guid_and_anchor():
         post_id(page, f"{page}#post-2"),
     }
     assert len(ids) == 4
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/n?utm_source=rss&id=3#c2", "https://a.example/n?id=3#c2"),
+        ("https://a.example/forum/t/7#p1", "https://a.example/forum/t/7#p1"),
+        ("https://A.example/x?b=2&a=1", "https://A.example/x?b=2&a=1"),  # untouched when clean
+    ],
+)
+def test_clean_url_drops_only_tracking_parameters(url, expected):
+    """The stored link still opens the post: fragment, case and order stay."""
+    assert clean_url(url) == expected

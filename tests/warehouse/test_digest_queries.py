@@ -20,19 +20,23 @@ def _threat(post):
     return flagged(post, categories=("threat",), severity="critical", rung=6, sentiment=-0.8)
 
 
-def test_pending_alerts_are_critical_and_marked_once(wh):
-    t, d = make_post(1, author="X"), make_post(2, author="Y")
-    store(wh, [(t, _threat(t)), (d, flagged(d))])
-    [item] = wh.pending_alerts(SCHOOL)
+def test_pending_alerts_are_flagged_items_not_yet_sent_and_marked_once(wh):
+    t, d, e = make_post(1, author="X"), make_post(2, author="Y"), make_post(3, author="W")
+    store(wh, [(t, _threat(t)), (d, flagged(d)), (e, flagged(e))])
+    wh.mark_digested(SCHOOL, ["p3"], T0)  # already in a digest: no longer an alert candidate
+    item, other = wh.pending_alerts(SCHOOL)
     assert (item.post_id, item.severity, item.case_id, item.alerted_at) == (
         "p1", "critical", "C-000001", None
     )  # fmt: skip
+    assert other.post_id == "p2"
     assert item.evidence[0].category == "threat"
     sent = T0 + timedelta(minutes=5)
     assert wh.mark_alerted(SCHOOL, ["p1"], ["dsl@school.example"], sent) == 1
     assert wh.mark_alerted(SCHOOL, ["p1"], ["dsl@school.example"], sent + timedelta(1)) == 0
-    assert wh.pending_alerts(SCHOOL) == []
-    rows = wh.query("SELECT post_id, kind, sent_at, recipients FROM deliveries")[1]
+    assert [i.post_id for i in wh.pending_alerts(SCHOOL)] == ["p2"]
+    rows = wh.query(
+        "SELECT post_id, kind, sent_at, recipients FROM deliveries WHERE kind = 'alert'"
+    )[1]
     assert rows == [("p1", "alert", sent, ["dsl@school.example"])]
 
 

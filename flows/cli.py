@@ -1,0 +1,336 @@
+"""`schoolwatch`: the command line. It parses arguments and calls library functions; nothing else.
+
+Every `SchoolwatchError` becomes one line on stderr and a non-zero exit (2 for configuration and
+usage problems, 1 for everything else); no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from schoolwatch import __version__
+from schoolwatch.errors import ConfigError, SchoolwatchError
+
+DEFAULT_CONFIG = "schoolwatch.toml"
+EXIT_USAGE = 2
+
+EPILOG = """\
+examples:
+  schoolwatch demo                                   see it work on a bundled sample site
+  schoolwatch run --config schoolwatch.toml          one full cycle now
+  schoolwatch sql "SELECT * FROM flagged LIMIT 5"    query the warehouse (read-only)
+  schoolwatch cases list                             open cases needing action
+"""
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        "-c",
+        default=DEFAULT_CONFIG,
+        metavar="F",
+        help=f"configuration file (default: {DEFAULT_CONFIG})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand (also used by the docs test)."""
+    parser = argparse.ArgumentParser(
+        prog="schoolwatch",
+        description="Watch the public web for posts about a school, flag the ones SLT must act "
+        "on, keep everything in DuckDB and email a daily digest.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"schoolwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "run",
+        help="one full cycle now: collect, analyse, store, alert, digest",
+        description="Run one full cycle now (the daily-monitor flow, in-process). "
+        "Exits 0 when the cycle completed, even if some sources failed: they are "
+        "reported in source_health and in the digest.",
+    )
+    _add_config(p)
+    p.add_argument(
+        "--no-send",
+        action="store_true",
+        help="collect, analyse and store only; send no alert or digest",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "classify",
+        help="classify JSON lines from stdin (no network, no database)",
+        description='Read JSON lines {"id", "text", "title"?, "school"?, "local"?} '
+        'on stdin; write one JSON line per input: {"id", "mentions", '
+        '"categories", "severity", "rung", "sentiment", "evidence"}.',
+    )
+    _add_config(p)
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser(
+        "rescore",
+        help="re-assess stored posts after the classifier changed",
+        description="Re-assess every stored post whose current assessment was "
+        "made by another classifier version. Earlier assessments are kept.",
+    )
+    _add_config(p)
+    p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser("digest", help="send (or print) the digest of what has not been sent yet")
+    _add_config(p)
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the digest instead of sending it; nothing is marked sent",
+    )
+    p.add_argument("--school", metavar="ID", help="only this school (default: all)")
+    p.set_defaults(func=cmd_digest)
+
+    _add_cases(sub)
+
+    p = sub.add_parser(
+        "sql",
+        help="run a read-only SQL query and print a table",
+        description="Run one read-only query against the warehouse. Stable "
+        "views: mentions, flagged, daily_sentiment, source_health, post_versions.",
+    )
+    _add_config(p)
+    p.add_argument("query", help='e.g. "SELECT severity, count(*) FROM flagged GROUP BY 1"')
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="output format (default: table)",
+    )
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser(
+        "serve",
+        help="run the deployments' schedules in-process (Prefect serve)",
+        description="Serve the daily-monitor (06:00) and digest (07:30 Mon-Fri) "
+        "schedules, Europe/London, from this process, for a machine without a "
+        "Prefect server or worker. Stop with Ctrl-C.",
+    )
+    _add_config(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "demo",
+        help="the whole pipeline against a bundled sample site, offline",
+        description="Serve a bundled sample site for a fictional school on "
+        "127.0.0.1, run the full pipeline into a fresh directory, write the "
+        "digest to its outbox and print a summary.",
+    )
+    p.add_argument(
+        "--dir",
+        default="demo-data",
+        metavar="DIR",
+        help="where to put the demo's warehouse and outbox (default: ./demo-data)",
+    )
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _add_cases(sub: argparse._SubParsersAction) -> None:
+    cases = sub.add_parser(
+        "cases",
+        help="list, show, act on, close and export cases",
+        description="Cases group the flagged posts of one author on one site.",
+    )
+    csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
+
+    p = csub.add_parser("list", help="list cases (default: open ones)")
+    _add_config(p)
+    p.add_argument("--status", choices=["open", "closed", "all"], default="open")
+    p.add_argument("--school", metavar="ID", help="only this school")
+    p.set_defaults(func=cmd_cases_list)
+
+    p = csub.add_parser("show", help="one case: its posts, categories, actions")
+    _add_config(p)
+    p.add_argument("case_id")
+    p.set_defaults(func=cmd_cases_show)
+
+    p = csub.add_parser("action", help="record an action SLT took on a case")
+    _add_config(p)
+    p.add_argument("case_id")
+    p.add_argument(
+        "--rung",
+        type=int,
+        required=True,
+        choices=range(7),
+        metavar="0-6",
+        help="the ladder rung the action was at (0 monitor ... 6 police)",
+    )
+    p.add_argument("--note", required=True, help="what was done")
+    p.add_argument("--by", required=True, help="who did it")
+    p.set_defaults(func=cmd_cases_action)
+
+    p = csub.add_parser("close", help="close a case")
+    _add_config(p)
+    p.add_argument("case_id")
+    p.add_argument("--note", default="", help="why it is closed")
+    p.add_argument("--by", required=True, help="who closed it")
+    p.set_defaults(func=cmd_cases_close)
+
+    p = csub.add_parser("export", help="export a case's evidence bundle (raw posts, hashes, times)")
+    _add_config(p)
+    p.add_argument("case_id")
+    p.add_argument("--out", default=".", metavar="DIR", help="where to write it (default: .)")
+    p.set_defaults(func=cmd_cases_export)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _config(args: argparse.Namespace):
+    from schoolwatch.config import load_config
+
+    return load_config(args.config)
+
+
+def _warehouse(args: argparse.Namespace):
+    from warehouse import Warehouse
+
+    return Warehouse(_config(args).warehouse.path)
+
+
+def _prefect() -> None:
+    from flows.prefect_env import apply_defaults
+
+    apply_defaults()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _warehouse(args)  # a bad file or an unwritable warehouse fails here, before Prefect starts
+    _prefect()
+    from flows.daily import daily_monitor
+    from flows.report import print_run_summary
+
+    summary = daily_monitor(config_path=str(args.config), send=not args.no_send)
+    print_run_summary(summary)
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from analysis.assess import classify_stream
+
+    bad = classify_stream(_config(args), sys.stdin, sys.stdout)
+    return 1 if bad else 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from flows.rescore import rescore
+
+    done = rescore(_config(args))
+    print(f"re-assessed {done} stored posts")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if args.school:
+        cfg.school(args.school)
+    _prefect()
+    from flows.delivery import send_digest
+
+    where = send_digest(config_path=str(args.config), dry_run=args.dry_run, school_id=args.school)
+    if not args.dry_run:
+        for w in where:
+            print(f"digest sent: {w}")
+    return 0
+
+
+def cmd_cases_list(args: argparse.Namespace) -> int:
+    from flows.report import print_table
+
+    status = None if args.status == "all" else args.status
+    rows = _warehouse(args).list_cases(school_id=args.school, status=status)
+    cols = ["case_id", "school_id", "author", "site", "status", "rung", "posts", "respond_by"]
+    print_table(cols, [tuple(getattr(r, c, None) for c in cols) for r in rows])
+    return 0
+
+
+def cmd_cases_show(args: argparse.Namespace) -> int:
+    from flows.report import print_case
+
+    print_case(_warehouse(args).case_detail(args.case_id))
+    return 0
+
+
+def cmd_cases_action(args: argparse.Namespace) -> int:
+    _warehouse(args).record_action(args.case_id, args.rung, args.note, args.by)
+    print(f"recorded rung {args.rung} action on {args.case_id}")
+    return 0
+
+
+def cmd_cases_close(args: argparse.Namespace) -> int:
+    _warehouse(args).close_case(args.case_id, args.note, args.by)
+    print(f"closed {args.case_id}")
+    return 0
+
+
+def cmd_cases_export(args: argparse.Namespace) -> int:
+    path = _warehouse(args).export_evidence(args.case_id, Path(args.out))
+    print(f"evidence bundle written to {path}")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from flows.report import print_rows
+    from schoolwatch.errors import WarehouseError
+    from warehouse import Warehouse
+
+    path = _config(args).warehouse.path
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path} yet; run `schoolwatch run` first")
+    columns, rows = Warehouse(path).query(args.query)
+    print_rows(columns, rows, args.format)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _config(args)
+    _prefect()
+    from flows.serve import serve_schedules
+
+    serve_schedules(str(Path(args.config).resolve()))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _prefect()
+    from flows.demo import run_demo
+
+    run_demo(Path(args.dir))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `schoolwatch` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ConfigError as e:
+        for line in e.problems:
+            print(f"schoolwatch: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchoolwatchError as e:
+        print(f"schoolwatch: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("schoolwatch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""The `daily-monitor` flow: collect, analyse, store, alert, digest.
+
+One fetch task per source (run concurrently in a bounded thread pool), one task per stage,
+never one per post (task runs are expensive: see PITFALLS.md). The flow body is the whole story.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.states import State
+from prefect.task_runners import ThreadPoolTaskRunner
+
+import sources
+from analysis import ladder
+from analysis.assess import assess_posts
+from flows.delivery import send_alerts_for, send_digest
+from schoolwatch.config import Config, SchoolConfig, SourceConfig, load_config
+from schoolwatch.errors import FetchError
+from schoolwatch.models import Assessment, FetchResult, Post
+from sources.http import HttpClient
+from warehouse import Warehouse
+
+MAX_FETCH_WORKERS = 8
+
+
+@dataclass
+class RunSummary:
+    """What one run did, returned by the flow and printed by `schoolwatch run`."""
+
+    run_id: str
+    sources_ok: int = 0
+    sources_not_modified: int = 0
+    sources_failed: list[str] = field(default_factory=list)
+    posts_fetched: int = 0
+    mentions: int = 0
+    new_posts: int = 0
+    new_versions: int = 0
+    new_flagged: int = 0
+    flagged_by_severity: dict[str, int] = field(default_factory=dict)
+    alerts_sent: int = 0
+    digests: list[str] = field(default_factory=list)
+    purged: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _transient(_task: object, _run: object, state: State) -> bool:
+    """Retry a fetch task only for timeouts, connection errors, 5xx and 429."""
+    exc = getattr(state, "data", None)
+    return isinstance(exc, FetchError) and exc.retryable
+
+
+@task(
+    name="fetch-source",
+    retries=1,
+    retry_delay_seconds=10,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="fetch {school_id}/{source.id}",
+)
+def fetch_source(
+    school_id: str,
+    source: SourceConfig,
+    client: HttpClient,
+    etag: str | None,
+    last_modified: str | None,
+) -> FetchResult:
+    """Fetch and parse one source (network I/O: retried for transient errors)."""
+    return sources.fetch(school_id, source, client, etag=etag, last_modified=last_modified)
+
+
+def _failed(school_id: str, source: SourceConfig, error: BaseException) -> FetchResult:
+    message = str(error) if isinstance(error, FetchError) else f"{type(error).__name__}: {error}"
+    return FetchResult(
+        school_id=school_id,
+        source_id=source.id,
+        url=source.url,
+        status="failed",
+        fetched_at=datetime.now(UTC),
+        error=message or type(error).__name__,
+        http_status=getattr(error, "status", None),
+    )
+
+
+def _outcome(school_id: str, source: SourceConfig, future: PrefectFuture) -> FetchResult:
+    """The one place a source's failure becomes a recorded error instead of a crashed run."""
+    future.wait()
+    state = future.state
+    if state.is_completed():
+        return future.result()
+    error = state.result(raise_on_failure=False)
+    if not isinstance(error, BaseException):
+        error = FetchError(state.message or "fetch did not complete")
+    return _failed(school_id, source, error)
+
+
+def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
+    """Fetch every configured source concurrently; failures come back as `failed` results."""
+    logger = get_run_logger()
+    # the client already retries with backoff; a task retry covers a longer blip, and is
+    # switched off with the client's (`http.retries = 0`)
+    fetch = fetch_source.with_options(retries=1 if cfg.http.retries else 0)
+    with HttpClient(cfg.http) as client:
+        pending = []
+        for school in cfg.schools:
+            validators = warehouse.validators(school.id)
+            for source in school.sources:
+                etag, modified = validators.get(source.id, (None, None))
+                future = fetch.submit(school.id, source, client, etag, modified)
+                pending.append((school.id, source, future))
+        results = [_outcome(school_id, source, fut) for school_id, source, fut in pending]
+    for r in results:
+        if r.status == "failed":
+            logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
+        else:
+            logger.info(
+                "source %s/%s: %s, %d items", r.school_id, r.source_id, r.status, len(r.posts)
+            )
+    return results
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def apply_escalation(
+    posts: list[Post], assessments: list[Assessment], warehouse: Warehouse
+) -> list[Assessment]:
+    """Raise the rung of flagged posts whose author already has an action on an open case."""
+    by_id = {p.post_id: p for p in posts}
+    recorded: dict[str, dict[tuple[str, str], int]] = {}
+    out = []
+    for a in assessments:
+        post = by_id.get(a.post_id)
+        if not a.categories or post is None or not post.author:
+            out.append(a)
+            continue
+        if a.school_id not in recorded:
+            recorded[a.school_id] = warehouse.last_action_rungs(a.school_id)
+        last = recorded[a.school_id].get((_site(post.url), post.author))
+        rung, reason = ladder.escalate(a.categories, last)
+        out.append(_with_rung(a, rung, reason))
+    return out
+
+
+def _with_rung(a: Assessment, rung: int, reason: str) -> Assessment:
+    return replace(a, rung=rung, rung_reason=reason)
+
+
+@task(name="analyse", cache_policy=NO_CACHE)
+def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
+    """Match, score and classify every fetched post (pure; one task for the whole batch)."""
+    assessments = assess_posts(posts, schools)
+    get_run_logger().info(
+        "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
+    )
+    return assessments
+
+
+@task(name="store", cache_policy=NO_CACHE)
+def store(
+    warehouse: Warehouse,
+    run_id: str,
+    started_at: datetime,
+    results: list[FetchResult],
+    posts: list[Post],
+    assessments: list[Assessment],
+):
+    """The single writer step: one short write transaction for the whole run."""
+    return warehouse.store_run(run_id, started_at, results, assessments, posts=posts)
+
+
+@flow(
+    name="daily-monitor",
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_FETCH_WORKERS),
+    log_prints=True,
+)
+def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> dict:
+    """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
+    logger = get_run_logger()
+    cfg = load_config(config_path)
+    warehouse = Warehouse(cfg.warehouse.path)
+    started_at = datetime.now(UTC)
+    summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
+
+    results = collect(cfg, warehouse)
+    posts = [p for r in results for p in r.posts]
+    schools = {s.id: s for s in cfg.schools}
+    assessments = analyse(posts, schools)
+    assessments = apply_escalation(posts, assessments, warehouse)
+    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
+
+    summary.sources_ok = sum(r.status == "ok" for r in results)
+    summary.sources_not_modified = sum(r.status == "not_modified" for r in results)
+    summary.sources_failed = [
+        f"{r.school_id}/{r.source_id}: {r.error}" for r in results if r.status == "failed"
+    ]
+    summary.posts_fetched = len(posts)
+    summary.mentions = sum(a.mentions for a in assessments)
+    summary.new_posts = stored.new_posts
+    summary.new_versions = stored.new_versions
+    summary.new_flagged = stored.new_flagged
+    for a in assessments:
+        if a.mentions and a.severity != "none":
+            summary.flagged_by_severity[a.severity] = (
+                summary.flagged_by_severity.get(a.severity, 0) + 1
+            )
+    summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
+
+    if send:
+        for school in cfg.schools:
+            summary.alerts_sent += send_alerts_for(cfg, warehouse, school, config_path)
+        summary.digests = send_digest(config_path)
+    logger.info(
+        "run %s: %d mentions, %d new posts, %d new flagged, %d sources failed",
+        summary.run_id,
+        summary.mentions,
+        summary.new_posts,
+        summary.new_flagged,
+        len(summary.sources_failed),
+    )
+    return summary.as_dict()

@@ -1,0 +1,68 @@
+"""Immediate alerts and the `send-digest` flow.
+
+Delivery is at-least-attempted, exactly-once-marked: the warehouse marks an item alerted or
+digested only after the SMTP server (or the outbox) accepted the message, so a failed send
+leaves it for the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+import digest
+from schoolwatch.config import Config, SchoolConfig, load_config
+from warehouse import Warehouse
+
+
+def send_alerts_for(
+    cfg: Config, warehouse: Warehouse, school: SchoolConfig, config_hint: str = "schoolwatch.toml"
+) -> int:
+    """Send critical and safeguarding items to `alert_to` now, once each. Returns how many."""
+    logger = get_run_logger()
+    items = warehouse.pending_alerts(school.id)
+    if not items:
+        return 0
+    outcome = digest.send_alerts(items, school, cfg.email, config_hint=config_hint)
+    if outcome.delivered:
+        recipients = school.alert_to or school.digest_to
+        warehouse.mark_alerted(school.id, list(outcome.delivered), recipients, datetime.now(UTC))
+    for post_id, error in outcome.failed:
+        logger.error("alert for %s post %s not delivered: %s", school.id, post_id, error)
+    return len(outcome.delivered)
+
+
+@flow(name="send-digest", log_prints=True)
+def send_digest(
+    config_path: str = "schoolwatch.toml", dry_run: bool = False, school_id: str | None = None
+) -> list[str]:
+    """Email each school's digest of what has not been sent yet; mark it sent on success."""
+    logger = get_run_logger()
+    cfg = load_config(config_path)
+    warehouse = Warehouse(cfg.warehouse.path)
+    schools = [cfg.school(school_id)] if school_id else cfg.schools
+    delivered_to = []
+    for school in schools:
+        now = datetime.now(UTC)
+        data = warehouse.digest_data(school.id, school.name, now)
+        outcome = digest.send_school_digest(
+            data, school, cfg.email, dry_run=dry_run, config_hint=config_path
+        )
+        if outcome.status == "failed":
+            logger.error("digest for %s not delivered: %s", school.id, outcome.error)
+            continue
+        if outcome.status != "sent":
+            logger.info("digest for %s: %s", school.id, outcome.status.replace("_", " "))
+            continue
+        recipients = school.digest_to
+        warehouse.mark_digested(school.id, list(outcome.post_ids), now, recipients)
+        create_markdown_artifact(
+            key=f"digest-{school.id}",
+            markdown=outcome.markdown or f"## {outcome.subject}",
+            description=outcome.subject,
+        )
+        logger.info("digest for %s: %s", school.id, outcome.where)
+        delivered_to.append(outcome.where)
+    return delivered_to
