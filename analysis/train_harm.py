@@ -120,7 +120,9 @@ def train(examples: list[Example]) -> dict:
         keep = np.array([_trains(cat, e) for e in examples])
         y = np.array([cat in e.categories for e in examples], dtype=int)
         c = C_BY_CATEGORY.get(cat, C)
-        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
+        clf = LogisticRegression(
+            C=c, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=0
+        )
         clf.fit(x[keep], y[keep])
         coef = clf.coef_[0]
         weights = {

@@ -220,3 +220,40 @@ def test_evidence_offsets_with_non_ascii_text() -> None:
 
 def test_version_is_set() -> None:
     assert harm.HARM_VERSION
+
+
+def test_rules_file_is_consistent() -> None:
+    # the safeguarding lead edits analysis/data/harm_rules.toml: a typo must fail here
+    from analysis.harm_rules import load_rules
+
+    book = load_rules()
+    signals = {"figurative", "reported", "opinion"}
+    assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
+    assert set(book.thresholds) == set(CATEGORIES)
+    assert all(0 < t < 1 for t in book.thresholds.values())
+    assert len({r.name for r in book.rules}) == len(book.rules)
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "hit"),
+    [
+        ("paki", "p*ki", True),
+        ("paki", "p@kki", True),
+        ("faggot", "f*ggots", False),  # a different word form must be listed on its own
+        ("fat", "f**", False),  # too masked to be any particular word
+        ("cunt", "c*nt", True),
+        ("spastic", "sp*stic", True),
+    ],
+)
+def test_masked_lexicon_words(word: str, text: str, hit: bool) -> None:
+    from analysis.harm_rules import find_hits, parse_rules
+
+    raw = {
+        "version": "t",
+        "thresholds": {},
+        "targets": {"roles": "x^"},
+        "defamation": {"crime": "x^"},
+        "personal_data": {"sensitive": "x^", "pupil": "x^"},
+        "rules": [{"name": "t", "category": "hate", "words": [word]}],
+    }
+    assert bool(find_hits(parse_rules(raw), text)) is hit
