@@ -8,8 +8,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from analysis.ladder import RUNGS
 
 MAX_CELL = 60
+LONDON = ZoneInfo("Europe/London")
 
 
 def _cell(value: Any) -> str:
@@ -98,10 +102,44 @@ def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
         print(f"  digest: {where}", file=out)
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(LONDON).strftime("%a %d %b %Y %H:%M") if moment else "-"
+
+
+def format_case(detail: Any) -> str:
+    """A case as SLT read it: who, what, how urgent, what was done (times in UK time)."""
+    c = detail.case
+    rung = RUNGS.get(c.rung)
+    lines = [
+        f"{c.case_id}  {c.status.upper()}  {c.school_id}",
+        f"  poster:      {c.author or '(no name)'} on {c.site}",
+        f"  severity:    {c.severity}   recommended rung: {c.rung}"
+        + (f" {rung.name} — {rung.action}" if rung else ""),
+        f"  opened:      {_when(c.opened_at)}   respond by: {_when(c.respond_by)}",
+        f"  posts ({len(detail.items)}):",
+    ]
+    for item in detail.items:
+        lines.append(
+            f"    - {_when(item.published_at or item.first_seen_at)}  "
+            f"[{', '.join(item.categories) or 'none'}]  {item.url}"
+        )
+        lines.append(f"      {_cell(item.title + ' ' + item.text if item.title else item.text)}")
+        for ev in item.evidence:
+            lines.append(f'      evidence ({ev.category}): "{_cell(ev.text)}"')
+    lines.append(f"  actions ({len(detail.actions)}):")
+    for a in detail.actions:
+        lines.append(f"    - {_when(a.recorded_at)}  rung {a.rung} by {a.by}: {a.note}")
+    if c.status == "closed":
+        lines.append(f"  closed {_when(c.closed_at)} by {detail.closed_by}: {detail.close_note}")
+    else:
+        lines.append(
+            f"  record an action: schoolwatch cases action {c.case_id} --rung N "
+            '--note "..." --by "..."'
+        )
+    return "\n".join(lines)
+
+
 def print_case(detail: Any, out: TextIO | None = None) -> None:
     """A case with its posts and recorded actions."""
     out = out or sys.stdout
-    if hasattr(detail, "render"):
-        print(detail.render(), file=out)
-    else:
-        print(detail, file=out)
+    print(format_case(detail), file=out)
