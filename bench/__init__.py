@@ -1,0 +1,1 @@
+"""Performance figures for schoolwatch (`make bench`). Prints figures and ratios to targets."""
