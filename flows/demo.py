@@ -6,10 +6,12 @@ forum. It is served from memory on a free port, so the demo needs no network at 
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,13 +30,47 @@ ROUTES = {
 }
 
 
-def site_pages(host: str) -> dict[str, tuple[bytes, str]]:
-    """The sample site's pages with the placeholder host replaced by the real one."""
-    pages = {}
-    for path, (name, ctype) in ROUTES.items():
-        body = (SITE_DIR / name).read_text(encoding="utf-8").replace(PLACEHOLDER, host)
-        pages[path] = (body.encode("utf-8"), ctype)
-    return pages
+# timestamps in the sample files: ISO 8601 (Atom, HTML) and RFC 822 (RSS)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_RFC = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+_ISO_FMT = "%Y-%m-%dT%H:%M:%SZ"
+_RFC_FMT = "%a, %d %b %Y %H:%M:%S %z"
+
+
+def _parse(stamp: str) -> datetime:
+    if stamp.endswith("Z"):
+        return datetime.strptime(stamp, _ISO_FMT).replace(tzinfo=UTC)
+    return datetime.strptime(stamp, _RFC_FMT)
+
+
+def shift_dates(texts: dict[str, str], now: datetime) -> dict[str, str]:
+    """Move every timestamp by whole days so the newest post is from the last 24 hours.
+
+    The sample posts were written for one week; shifting keeps the digest's "today", its
+    30-day chart and the cases' deadlines meaningful whenever the demo is run.
+    """
+    stamps = [_parse(m) for t in texts.values() for m in _ISO.findall(t) + _RFC.findall(t)]
+    if not stamps:
+        return texts
+    shift = timedelta(days=(now - max(stamps)).days)
+
+    def iso(m: re.Match) -> str:
+        return (_parse(m.group()) + shift).strftime(_ISO_FMT)
+
+    def rfc(m: re.Match) -> str:
+        return (_parse(m.group()) + shift).strftime(_RFC_FMT)
+
+    return {k: _RFC.sub(rfc, _ISO.sub(iso, t)) for k, t in texts.items()}
+
+
+def site_pages(host: str, now: datetime | None = None) -> dict[str, tuple[bytes, str]]:
+    """The sample site's pages: placeholder host replaced, dates moved to the last week."""
+    texts = {
+        path: (SITE_DIR / name).read_text(encoding="utf-8").replace(PLACEHOLDER, host)
+        for path, (name, _) in ROUTES.items()
+    }
+    texts = shift_dates(texts, now or datetime.now(UTC))
+    return {path: (texts[path].encode("utf-8"), ROUTES[path][1]) for path in ROUTES}
 
 
 @contextmanager
