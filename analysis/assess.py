@@ -77,7 +77,11 @@ def assess_posts(posts: Iterable[Post], schools: dict[str, SchoolConfig]) -> lis
 
 
 def assessment_json(a: Assessment) -> dict[str, Any]:
-    """The `schoolwatch classify` output object for one assessment (DESIGN.md §7)."""
+    """The `schoolwatch classify` output object for one assessment (DESIGN.md §7).
+
+    Beyond the contract's fields: `reason` on each evidence span, and `matched`, the spans that
+    made the post a mention of the school (names, or people's names on a local source).
+    """
     return {
         "id": a.post_id,
         "mentions": a.mentions,
@@ -92,8 +96,12 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
                 "start": e.start,
                 "end": e.end,
                 "text": e.text,
+                "reason": e.reason,
             }
             for e in a.evidence
+        ],
+        "matched": [
+            {"field": m.field, "start": m.start, "end": m.end, "text": m.text} for m in a.matched
         ],
     }
 

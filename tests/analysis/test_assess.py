@@ -113,7 +113,7 @@ def test_classify_stream_answers_every_line_and_survives_bad_ones():
     bad, out = _classify(ONE_SCHOOL, lines)
     assert bad == 5
     assert [o["id"] for o in out] == ["1", None, 2, "3", None, "4", "5", "6"]
-    keys = {"id", "mentions", "categories", "severity", "rung", "sentiment", "evidence"}
+    keys = {"id", "mentions", "categories", "severity", "rung", "sentiment", "evidence", "matched"}
     good = [o for o in out if "error" not in o]
     assert [set(o) for o in good] == [keys] * 3
     assert [o["mentions"] for o in good] == [True, True, False]
