@@ -139,7 +139,7 @@ def test_classify_stream_evidence_points_into_the_input():
     text = "St Wenna's Harrowby: Mr Tadd is a thief and a liar, he stole the trip money."
     _, [out] = _classify(ONE_SCHOOL, [json.dumps({"id": "e", "text": text})])
     for ev in out["evidence"]:
-        assert set(ev) == {"category", "field", "start", "end", "text"}
+        assert set(ev) == {"category", "field", "start", "end", "text", "reason"}
         assert text[ev["start"] : ev["end"]] == ev["text"]
         assert ev["category"] in out["categories"]
 
