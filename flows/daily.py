@@ -25,7 +25,7 @@ from schoolwatch.config import Config, SchoolConfig, SourceConfig, load_config
 from schoolwatch.errors import FetchError
 from schoolwatch.models import Assessment, FetchResult, Post
 from sources.http import HttpClient
-from warehouse import Warehouse
+from warehouse import StoreSummary, Warehouse
 
 MAX_FETCH_WORKERS = 8
 
@@ -147,12 +147,8 @@ def apply_escalation(
             recorded[a.school_id] = warehouse.last_action_rungs(a.school_id)
         last = recorded[a.school_id].get((_site(post.url), post.author))
         rung, reason = ladder.escalate(a.categories, last)
-        out.append(_with_rung(a, rung, reason))
+        out.append(replace(a, rung=rung, rung_reason=reason))
     return out
-
-
-def _with_rung(a: Assessment, rung: int, reason: str) -> Assessment:
-    return replace(a, rung=rung, rung_reason=reason)
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
@@ -173,7 +169,7 @@ def store(
     results: list[FetchResult],
     posts: list[Post],
     assessments: list[Assessment],
-):
+) -> StoreSummary:
     """The single writer step: one short write transaction for the whole run."""
     return warehouse.store_run(run_id, started_at, results, assessments, posts=posts)
 

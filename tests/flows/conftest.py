@@ -93,3 +93,10 @@ def write_config(tmp_path: Path, base: str, *, smtp: str = "", extra_sources: st
     path = tmp_path / "schoolwatch.toml"
     path.write_text(CONFIG.format(base=base, smtp=smtp, extra_sources=extra_sources))
     return path
+
+
+@pytest.fixture
+def wh(tmp_path: Path):
+    from warehouse import Warehouse
+
+    return Warehouse(tmp_path / "wh.duckdb")
