@@ -18,9 +18,9 @@ from analysis import harm_features, harm_text
 from analysis.harm_model import HarmModel, load_model
 from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
-from schoolwatch.models import CATEGORIES, Evidence, Severity, Span
+from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-1"
+HARM_VERSION = "harm-2"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -84,7 +84,8 @@ def classify(
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
-        if strong or combined or _model_says(cat, probs.get(cat, 0.0), signals, book):
+        cued = _cued(cat, feats, book)
+        if strong or combined or (cued and _model_says(cat, probs.get(cat, 0.0), signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []
     for cat in chosen:
@@ -106,21 +107,6 @@ def _prepare(
     # leant on it would learn too little from the words to catch what no rule names
     names = tuple(sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong}))
     return views, harm_features.model_features(title, text, school, names, book)
-
-
-def severity(result: HarmResult) -> Severity:
-    """DESIGN.md §4 severity of a result (defamation is high when its reason says "crime:")."""
-    cats = set(result.categories)
-    if "threat" in cats:
-        return "critical"
-    crime = any(
-        e.category == "defamation" and e.reason.startswith("crime:") for e in result.evidence
-    )
-    if cats & {"hate", "obscene"} or crime:
-        return "high"
-    if cats & {"defamation", "harassment", "personal_data"}:
-        return "medium"
-    return "low" if "complaint" in cats else "none"
 
 
 # --- internals -------------------------------------------------------------------------
@@ -311,6 +297,12 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
     return not vetoed or p >= book.veto_above
 
 
+def _cued(cat: str, feats: list[str], book: RuleBook) -> bool:
+    """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`)?"""
+    needed = book.requires.get(cat)
+    return not needed or any(f in needed for f in feats)
+
+
 def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:
     """Does the post name or point at an identifiable person?"""
     for v in views:
@@ -403,14 +395,21 @@ def _model_evidence(
             contrib = model.contributions(cat, harm_text.features(sent, book.concepts))
             score = sum(w for w in contrib.values() if w > 0)
             if best is None or score > best[0]:
-                top = sorted((f for f, w in contrib.items() if w > 0), key=lambda f: -contrib[f])
-                best = (score, v, start, end, top[:4])
+                shown = [f for f, w in contrib.items() if w > 0 and _readable(f, book)]
+                best = (score, v, start, end, sorted(shown, key=lambda f: -contrib[f])[:4])
     if best is None:  # only whitespace or punctuation: point at the whole field
         v = views[0] if views else _FieldView("text", "", "", ())
         return _ev(cat, v, 0, len(v.original), "model")
     _, v, start, end, top = best
     words = ", ".join(f"'{t}'" for t in top) or "the post as a whole"
     return _ev(cat, v, start, end, f"model: {words}")
+
+
+def _readable(feature: str, book: RuleBook) -> bool:
+    # words a reader can check in the sentence: not markers ("#..."), word classes ("@...")
+    # or pairs made only of function words and pronouns ("of the", "if you")
+    words = feature.split()
+    return not any(w[0] in "#@" for w in words) and any(w not in book.not_evidence for w in words)
 
 
 def _strip(s: str, start: int, end: int) -> tuple[int, int]:

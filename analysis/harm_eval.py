@@ -58,7 +58,7 @@ def cross_validate(
     show: Callable[[str], None] | None = None,
 ) -> None:
     """Train on all but one corpus, score the held-out one, for each corpus in turn."""
-    from analysis import harm, train_harm
+    from analysis import harm, ladder, train_harm
     from analysis.harm_model import HarmModel
 
     corpora = list(corpora)
@@ -74,7 +74,10 @@ def cross_validate(
             if not e.mentions:
                 continue
             res = harm.classify(e.title, e.text, e.school, (), local=e.local, model=model)
-            rows.append(Scored(e.categories, e.severity, res.categories, harm.severity(res)))
+            sev = ladder.severity(
+                res.categories, serious_defamation=ladder.is_serious_defamation(res.evidence)
+            )
+            rows.append(Scored(e.categories, e.severity, res.categories, sev))
             if show and set(rows[-1].gold) != set(rows[-1].pred):
                 show(f"{held}: gold={e.categories} pred={res.categories} | {e.title} {e.text}")
         report(rows, f"held out: {held}")

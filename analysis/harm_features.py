@@ -41,6 +41,16 @@ def _tone(toks: list[str]) -> list[str]:
     return feats
 
 
+def _mood(title: str, text: str) -> list[str]:
+    # VADER's compound reads negation ("not good enough") and contrast ("..., but") that
+    # single words cannot: the net mood of the post, in bands
+    from analysis.sentiment import compound
+
+    c = compound(f"{title}. {text}" if title else text)
+    bands = [("#mood<=-0.5", c <= -0.5), ("#mood<0", c < -0.05), ("#mood>0", c > 0.05)]
+    return [name for name, on in bands if on] + (["#mood>=0.5"] if c >= 0.5 else [])
+
+
 def model_features(
     title: str,
     text: str,
@@ -62,6 +72,7 @@ def model_features(
     toks = harm_text.tokens(joined)
     feats = harm_text.features(joined, book.concepts)
     feats.extend(_tone(toks))
+    feats.extend(_mood(title, text))
     feats.extend(f"#rule:{r}" for r in rule_names)
     if people:
         feats.append("#person")
@@ -69,4 +80,6 @@ def model_features(
         feats.append("#role")
     if book.crime.search(joined):
         feats.append("#crime")
+    if book.not_crime and book.not_crime.search(joined):
+        feats.append("#discredit")
     return feats

@@ -15,6 +15,14 @@ from pathlib import Path
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "harm_model.json"
 
 
+def feature_values(feats: list[str]) -> dict[str, float]:
+    """Each distinct feature's value, 1/sqrt(distinct features): a long post does not outweigh
+    a short one. Shared by training and scoring so the two cannot drift apart."""
+    uniq = set(feats)
+    scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0
+    return dict.fromkeys(uniq, scale)
+
+
 @dataclass(frozen=True, slots=True)
 class CategoryWeights:
     bias: float
@@ -39,11 +47,10 @@ class HarmModel:
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         """P(category) for each category the model knows."""
-        uniq = set(feats)
+        values = feature_values(feats)
         out = {}
         for cat, cw in self.categories.items():
-            hits = [cw.weights[f] for f in uniq if f in cw.weights]
-            z = cw.bias + (sum(hits) / math.sqrt(len(uniq)) if hits else 0.0)
+            z = cw.bias + sum(cw.weights[f] * v for f, v in values.items() if f in cw.weights)
             out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
 

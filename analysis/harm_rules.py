@@ -80,6 +80,8 @@ class RuleBook:
     harassment_when_targeted: tuple[str, ...] = ()
     vetoes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     veto_above: float = 1.0
+    not_evidence: frozenset[str] = frozenset()
+    requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _words(words: list[str]) -> str:
@@ -133,6 +135,8 @@ def parse_rules(raw: dict) -> RuleBook:
         vetoes={k: tuple(v) for k, v in raw.get("veto", {}).items() if isinstance(v, list)},
         veto_above=float(raw.get("veto", {}).get("veto_above", 1.0)),
         harassment_when_targeted=tuple(raw.get("combine", {}).get("harassment_when_targeted", ())),
+        requires={k: tuple(v) for k, v in raw.get("require", {}).items()},
+        not_evidence=frozenset(raw.get("evidence", {}).get("not_shown", ())),
     )
 
 

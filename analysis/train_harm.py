@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
+from analysis.harm_model import feature_values
 from schoolwatch.config import SchoolConfig, parse_config
 from schoolwatch.models import CATEGORIES
 
@@ -82,12 +82,10 @@ def load_corpus(name: str, root: Path = TRAIN) -> list[Example]:
 def _matrix(rows: list[list[str]], vocab: dict[str, int]) -> csr_matrix:
     data, indices, indptr = [], [], [0]
     for feats in rows:
-        # scaled by all of the post's distinct features, known or not, as at run time
-        uniq = set(feats)
-        idx = sorted({vocab[f] for f in uniq if f in vocab})
-        w = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0
-        indices.extend(idx)
-        data.extend([w] * len(idx))
+        # the values scoring uses (harm_model.feature_values), so the two cannot drift apart
+        known = sorted((vocab[f], v) for f, v in feature_values(feats).items() if f in vocab)
+        indices.extend(i for i, _ in known)
+        data.extend(v for _, v in known)
         indptr.append(len(indices))
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)), dtype=np.float64)
 

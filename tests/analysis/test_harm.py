@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import harm
+from analysis import harm, ladder
 from analysis.harm import assess_harm
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES
@@ -171,6 +171,52 @@ CASES = [
         set(CATEGORIES),
         "neutral notice",
     ),
+    (
+        "Still no reply from Ashgrove Primary about the trip refund. Six weeks on."
+        " Not good enough.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "an unmet expectation ('still no reply', 'not good enough') is a grievance",
+    ),
+    (
+        "Ashgrove Primary moved the nativity to 2pm on a weekday, because we all work from"
+        " home, obviously 🙄",
+        {"complaint"},
+        set(),
+        "sarcasm: the words are mild, the grievance is in the framing",
+    ),
+    (
+        "Miss Brook stayed behind every evening this week to help the Y6s at Ashgrove with their"
+        " reading. What a star.",
+        set(),
+        {"complaint", "defamation"},
+        "praise of a named teacher: no grievance, no discreditable act",
+    ),
+    (
+        "The staff at Ashgrove Primary are lovely and our son is really happy there.",
+        set(),
+        {"complaint"},
+        "plain praise is not a complaint",
+    ),
+    (
+        "Does anyone know what time the Ashgrove Primary disco finishes on Friday?",
+        set(),
+        set(CATEGORIES),
+        "a question for information is not a grievance",
+    ),
+    (
+        "Retired vet Alan Hibbert has been elected chair of governors at Ashgrove Primary."
+        " Mr Hibbert said his priorities were the new library and making sure parents were heard.",
+        set(),
+        {"defamation", "complaint"},
+        "news naming a person with no discreditable act: defamation needs an accusation",
+    ),
+    (
+        "Mr Tarrant only got the deputy job at Ashgrove because the head is his sister-in-law.",
+        {"defamation"},
+        set(),
+        "nepotism asserted as fact: discreditable, no crime word",
+    ),
 ]
 
 
@@ -204,10 +250,29 @@ def test_defamation_crime_reason_drives_severity() -> None:
     minor = assess_harm(
         "", "Mr Tarrant turns up to Ashgrove Primary hungover every Monday.", SCHOOL, ()
     )
-    assert "defamation" in crime.categories and harm.severity(crime) == "high"
+    assert "defamation" in crime.categories and _severity(crime) == "high"
     assert any(e.reason.startswith("crime:") for e in crime.evidence)
     if "defamation" in minor.categories:
-        assert harm.severity(minor) == "medium"
+        assert _severity(minor) == "medium"
+
+
+def test_model_evidence_shows_content_words_only() -> None:
+    # "model: 'his', 'the', 'were'" told a reader nothing: function words are never shown
+    from analysis.harm_rules import load_rules
+
+    book = load_rules()
+    text = "The Ashgrove Primary School roof has been leaking into the Y3 classroom for weeks."
+    res = assess_harm("", text, SCHOOL, (), local=True)
+    for e in res.evidence:
+        if e.reason.startswith("model: '"):
+            shown = [w.strip("'") for w in e.reason.removeprefix("model: ").split(", ")]
+            assert all(any(t not in book.not_evidence for t in w.split()) for w in shown), shown
+
+
+def _severity(res: harm.HarmResult) -> str:
+    # severity is the ladder's decision (analysis/ladder.py), read from harm's evidence
+    serious = ladder.is_serious_defamation(res.evidence)
+    return ladder.severity(res.categories, serious_defamation=serious)
 
 
 def test_evidence_offsets_with_non_ascii_text() -> None:
@@ -227,7 +292,7 @@ def test_rules_file_is_consistent() -> None:
     from analysis.harm_rules import load_rules
 
     book = load_rules()
-    signals = {"figurative", "reported", "opinion"}
+    signals = {"figurative", "reported", "opinion", "praise", "question", "notice"}
     assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
     assert set(book.thresholds) == set(CATEGORIES)
     assert all(0 < t < 1 for t in book.thresholds.values())
