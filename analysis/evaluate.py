@@ -167,6 +167,20 @@ def classify_records(
     return got, elapsed / passes
 
 
+def long_records(records: Sequence[dict[str, Any]], words: int = 100) -> list[dict[str, Any]]:
+    """The same posts joined in order into posts of at least `words` words (for the speed
+    target, which is stated for ~100-word posts; the labelled sets are shorter on average)."""
+    out: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for r in records:
+        texts.append(r["text"])
+        joined = " ".join(texts).split()
+        if len(joined) >= words:
+            out.append({**r, "id": f"long-{len(out)}", "text": " ".join(joined[:words])})
+            texts = []
+    return out
+
+
 def _post_text(record: dict[str, Any]) -> str:
     return f"{record.get('title', '')}\n{record['text']}".strip()
 
@@ -200,6 +214,9 @@ def evaluate(
     harmful_exp = [e.harmful for e in expected]
     raised, complaints = complaints_raised(expected, got)
     words = sum(len(_post_text(r).split()) for r in records)
+    long = long_records(records)
+    long_seconds = classify_records(config, long)[1] if long else 0.0
+    long_words = sum(len(_post_text(r).split()) for r in long)
     base: dict[str, Any] = {}
     if baselines:
         base["vader"] = asdict(binary_prf(harmful_exp, vader_baseline(records)))
@@ -223,6 +240,8 @@ def evaluate(
         "seconds": seconds,
         "posts_per_s": len(records) / seconds if seconds else 0.0,
         "words_per_post": words / len(records) if records else 0.0,
+        "long_posts_per_s": len(long) / long_seconds if long_seconds else 0.0,
+        "long_words_per_post": long_words / len(long) if long else 0.0,
         "baselines": base,
         "misclassified": [
             {"id": i, "expected": _labels_json(e), "got": _labels_json(g)}
@@ -291,9 +310,11 @@ def render(report: dict[str, Any]) -> str:
         f"{report['rung_accuracy']:.3f}",
         f"  complaints raised to >= medium: {report['complaints_raised']:.1%} of "
         f"{report['complaints']}  {_mark(raised_ok)} target <= 5 %",
-        f"  speed: {report['posts_per_s']:.0f} posts/s on one core, "
-        f"{report['words_per_post']:.0f} words/post  "
-        f"{_mark(report['posts_per_s'] >= t['posts_per_s'])} target >= 500 posts/s",
+        f"  speed: {report['posts_per_s']:.0f} posts/s on one core at "
+        f"{report['words_per_post']:.0f} words/post; {report['long_posts_per_s']:.0f} posts/s "
+        f"at {report['long_words_per_post']:.0f} words/post  "
+        f"{_mark(report['long_posts_per_s'] >= t['posts_per_s'])} target >= 500 posts/s "
+        "of ~100 words",
         "",
         "baselines, harmful (same posts)",
         _prf_row("classifier", h),

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
+from analysis.vader import FastAnalyzer
 from schoolwatch.models import Span
 
 # One analyzer: building it loads the lexicon (~10 ms), scoring is then pure.
-_ANALYZER = SentimentIntensityAnalyzer()
+_ANALYZER = FastAnalyzer()
 
 # A sentence ends at . ! ? followed by white space, or at a line break. Cheap on purpose:
 # "St. Aldric's" may split in two, which only widens the text scored (both halves overlap
