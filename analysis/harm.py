@@ -20,7 +20,7 @@ from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-2"
+HARM_VERSION = "harm-3"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -68,6 +68,9 @@ def classify(
     book = book or load_rules()
     views, feats = _prepare(title, text, school, book)
     hits = [(v, h) for v in views for h in v.hits]
+    # what [require] may ask for: the model's features and every rule that fired (cue-only
+    # rules, `feature = false`, are seen here but never by the model)
+    cues = set(feats) | {f"#rule:{h.rule.name}" for _, h in hits}
     probs = model.probabilities(feats)
     targeted = _targeted(views, school, book)
     signals = {h.rule.category for _, h in hits}
@@ -84,7 +87,7 @@ def classify(
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
-        cued = _cued(cat, feats, book)
+        cued = _cued(cat, cues, book)
         if strong or combined or (cued and _model_says(cat, probs.get(cat, 0.0), signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []
@@ -105,7 +108,9 @@ def _prepare(
     views = [_view(f, s, book, school) for f, s in (("title", title), ("text", text)) if s]
     # only weak rules are model features: a strong rule decides on its own, and a model that
     # leant on it would learn too little from the words to catch what no rule names
-    names = tuple(sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong}))
+    names = tuple(
+        sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong and h.rule.feature})
+    )
     return views, harm_features.model_features(title, text, school, names, book)
 
 
@@ -297,10 +302,10 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
     return not vetoed or p >= book.veto_above
 
 
-def _cued(cat: str, feats: list[str], book: RuleBook) -> bool:
+def _cued(cat: str, cues: set[str], book: RuleBook) -> bool:
     """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`)?"""
     needed = book.requires.get(cat)
-    return not needed or any(f in needed for f in feats)
+    return not needed or any(f in cues for f in needed)
 
 
 def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:

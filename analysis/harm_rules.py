@@ -57,6 +57,7 @@ class Rule:
     reason: str
     needs_target: bool
     lexical: bool = False
+    feature: bool = True  # a model feature when weak; `false` in the file: a [require] cue only
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 reason=r.get("reason", r["name"]),
                 needs_target=bool(r.get("needs_target", False)),
                 lexical="pattern" not in r,
+                feature=bool(r.get("feature", True)),
             )
         )
     d = raw["defamation"]

@@ -67,6 +67,71 @@ CASES = [
         set(),
         "wish of serious harm",
     ),
+    # --- arson and demolition wished on the building, with no violent verb
+    (
+        "Honestly Ashgrove Primary wants bulldozing, the lot of it. Just saying.",
+        {"threat"},
+        set(),
+        "a wish to demolish the school ('wants bulldozing') with a casual hedge",
+    ),
+    (
+        "Not saying anyone should, but one can of petrol would sort Ashgrove out for good lol",
+        {"threat"},
+        set(),
+        "arson incitement dressed as a joke: the hedge and 'lol' do not cancel it",
+    ),
+    (
+        "I would gladly put a lighter to Ashgrove Primary myself.",
+        {"threat"},
+        set(),
+        "first-person wish to set the school on fire",
+    ),
+    (
+        "If Ashgrove went up in smoke tomorrow not a soul in Fenbridge would miss it.",
+        {"threat"},
+        set(),
+        "'nobody would miss it if it burned': a wish for the building's destruction",
+    ),
+    (
+        "Bonfire night on the Ashgrove field was brilliant, the PTA did a great job.",
+        set(),
+        {"threat"},
+        "bonfire night is an event, not arson",
+    ),
+    (
+        "The old Ashgrove Primary hut will be demolished in the summer once planning is approved.",
+        set(),
+        {"threat"},
+        "demolition in planning news is not a wish to destroy the school",
+    ),
+    (
+        "Staff at Ashgrove Primary are totally burnt out, the head needs to share the load.",
+        set(),
+        {"threat"},
+        "'burnt out' is exhaustion",
+    ),
+    # --- violent words that are not threats
+    (
+        "I could cheerfully strangle whoever scheduled the Ashgrove harvest festival at 9am on a"
+        " Saturday.",
+        set(),
+        {"threat"},
+        "exasperated hyperbole at an anonymous decision-maker, no identifiable target",
+    ),
+    (
+        "Last term Mr Tarrant grabbed my son by the collar and shoved him into the Ashgrove"
+        " corridor wall.",
+        set(),
+        {"threat"},
+        "a past-tense allegation of violence by staff is defamation, not a threat: no intent,"
+        " wish or warning about the future",
+    ),
+    (
+        "Mrs Quill at Ashgrove is a smug little weasel, a total rat 🐀🤡",
+        set(),
+        {"threat"},
+        "name-calling and contempt emoji are harassment, not a threat",
+    ),
     # --- figurative language and sport: hard negatives
     (
         "Killer spelling test at Ashgrove today, the kids were shattered.",
@@ -292,7 +357,7 @@ def test_rules_file_is_consistent() -> None:
     from analysis.harm_rules import load_rules
 
     book = load_rules()
-    signals = {"figurative", "reported", "opinion", "praise", "question", "notice"}
+    signals = {"figurative", "reported", "opinion", "praise", "question", "notice", "forward"}
     assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
     assert set(book.thresholds) == set(CATEGORIES)
     assert all(0 < t < 1 for t in book.thresholds.values())
