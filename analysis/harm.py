@@ -20,7 +20,7 @@ from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-3"
+HARM_VERSION = "harm-4"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -87,7 +87,7 @@ def classify(
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
-        cued = _cued(cat, cues, book)
+        cued = _cued(cat, cues, book, chosen)
         if strong or combined or (cued and _model_says(cat, probs.get(cat, 0.0), signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []
@@ -302,10 +302,17 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
     return not vetoed or p >= book.veto_above
 
 
-def _cued(cat: str, cues: set[str], book: RuleBook) -> bool:
-    """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`)?"""
+def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
+    """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
+    and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)
-    return not needed or any(f in cues for f in needed)
+    if needed and not any(f in cues for f in needed):
+        return False
+    for first in chosen:
+        extra = book.requires_beside.get(first, {}).get(cat)
+        if extra and not any(f in cues for f in extra):
+            return False
+    return True
 
 
 def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:

@@ -51,6 +51,13 @@ def _mood(title: str, text: str) -> list[str]:
     return [name for name, on in bands if on] + (["#mood>=0.5"] if c >= 0.5 else [])
 
 
+# signal kinds given a shared marker: grievance and its opposites (threat, hate and the rest
+# keep only their own rules' markers: measured, a shared threat marker cost precision)
+_SHARED_KINDS = frozenset({"complaint"})
+# rules whose hit makes the post's praise words ironic
+_IRONY = frozenset({"complaint.sarcasm", "complaint.scare_quotes"})
+
+
 def model_features(
     title: str,
     text: str,
@@ -71,9 +78,19 @@ def model_features(
     joined = " . ".join(parts)
     toks = harm_text.tokens(joined)
     feats = harm_text.features(joined, book.concepts)
-    feats.extend(_tone(toks))
-    feats.extend(_mood(title, text))
+    tone = _tone(toks) + _mood(title, text)
+    if any(r in _IRONY for r in rule_names):
+        # sarcasm says the opposite of its words: "lovely", "love how" are not praise here,
+        # so the positive-tone markers would only argue against the grievance
+        tone = [f for f in tone if not f.startswith(("#pos", "#mood>"))]
+    feats.extend(tone)
     feats.extend(f"#rule:{r}" for r in rule_names)
+    # one shared marker per kind of signal ("#kind:complaint" for any grievance rule): what the
+    # model learns from the common kinds (no reply, a damning verdict) carries over to the
+    # rarer ones (scare quotes, nostalgia, a rhetorical question)
+    for kind in sorted(_SHARED_KINDS):
+        n = sum(r.split(".")[0] == kind for r in rule_names)
+        feats.extend(f"#kind:{kind}" + ("" if i == 1 else f">={i}") for i in (1, 2) if n >= i)
     if people:
         feats.append("#person")
     if book.roles.search(joined):

@@ -83,6 +83,8 @@ class RuleBook:
     veto_above: float = 1.0
     not_evidence: frozenset[str] = frozenset()
     requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # category already chosen -> {category: cues a model-only decision then needs}
+    requires_beside: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _words(words: list[str]) -> str:
@@ -137,7 +139,11 @@ def parse_rules(raw: dict) -> RuleBook:
         vetoes={k: tuple(v) for k, v in raw.get("veto", {}).items() if isinstance(v, list)},
         veto_above=float(raw.get("veto", {}).get("veto_above", 1.0)),
         harassment_when_targeted=tuple(raw.get("combine", {}).get("harassment_when_targeted", ())),
-        requires={k: tuple(v) for k, v in raw.get("require", {}).items()},
+        requires={k: tuple(v) for k, v in raw.get("require", {}).items() if isinstance(v, list)},
+        requires_beside={
+            k: {c: tuple(cues) for c, cues in v.items()}
+            for k, v in raw.get("require", {}).get("beside", {}).items()
+        },
         not_evidence=frozenset(raw.get("evidence", {}).get("not_shown", ())),
     )
 

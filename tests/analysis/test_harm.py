@@ -276,6 +276,74 @@ CASES = [
         {"defamation", "complaint"},
         "news naming a person with no discreditable act: defamation needs an accusation",
     ),
+    # --- complaints without strong negative words
+    (
+        "Love how Ashgrove Primary tells us about the trip the evening before it leaves. Super"
+        " organised as always 🙃",
+        {"complaint"},
+        {"threat", "defamation", "harassment"},
+        "sarcasm: praise words ('love how', 'super organised', 'as always') made ironic",
+    ),
+    (
+        "Ashgrove's idea of a 'consultation' on the new uniform was a letter telling us it was"
+        " already ordered. Found out from another parent first.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "scare quotes round the school's own word, and learning of a decision second-hand",
+    ),
+    (
+        "Emailed the Ashgrove office four times about my son's reading book and heard nothing."
+        " Does anyone there actually read their inbox?",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "unanswered contact and a rhetorical question, no strong negative word",
+    ),
+    (
+        "Ashgrove used to be such a friendly little school. Since the new head arrived the"
+        " summer fete has gone and nobody asked us.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "nostalgia for what was lost under new leadership, decided without parents",
+    ),
+    (
+        "Ashgrove Y5 sports day was sick, Mr Tarrant is an absolute legend 🔥🔥",
+        set(),
+        {"complaint", "threat"},
+        "British slang praise ('sick', 'legend', fire emoji) is not a grievance",
+    ),
+    (
+        "My daughter used to dread school and cry at the gate. Since moving to Ashgrove she"
+        " skips in every morning. Thank you Miss Brook.",
+        set(),
+        {"complaint"},
+        "the negative words are the child's past; the post praises the school",
+    ),
+    # --- the more serious category wins over a complaint
+    (
+        "Ashgrove staff lock the SEN kids in the quiet room when they kick off. Happens weekly.",
+        {"defamation"},
+        {"complaint"},
+        "asserts as fact that staff lock children up: defamation, not a complaint",
+    ),
+    (
+        "Ashgrove Primary put on a show for the inspectors and sent the difficult kids home for"
+        " the week of the Ofsted visit.",
+        {"defamation"},
+        {"complaint"},
+        "deceiving inspectors asserted as fact is defamation",
+    ),
+    (
+        "Two of the Ashgrove teachers were going at it in the staffroom at the Christmas do 😂😂",
+        {"obscene"},
+        {"complaint"},
+        "an explicit sexual act stays obscene even with laughing emoji",
+    ),
+    (
+        "Why are there so many Somalis at Ashgrove now, breeding like rabbits?",
+        {"hate"},
+        {"complaint"},
+        "dehumanising a group inside a question is still hate",
+    ),
     (
         "Mr Tarrant only got the deputy job at Ashgrove because the head is his sister-in-law.",
         {"defamation"},
