@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,17 @@ class CategoryWeights:
 @dataclass(frozen=True, slots=True)
 class HarmModel:
     categories: dict[str, CategoryWeights]
+    # feature -> its weight in each category (0.0 where it has none), in `categories` order:
+    # one dictionary lookup per feature instead of one per feature and category
+    _index: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cats = list(self.categories.values())
+        index: dict[str, list[float]] = {}
+        for i, cw in enumerate(cats):
+            for f, w in cw.weights.items():
+                index.setdefault(f, [0.0] * len(cats))[i] = w
+        object.__setattr__(self, "_index", {f: tuple(ws) for f, ws in index.items()})
 
     @classmethod
     def from_dict(cls, raw: dict) -> HarmModel:
@@ -47,10 +58,18 @@ class HarmModel:
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         """P(category) for each category the model knows."""
-        values = feature_values(feats)
+        uniq = set(feats)
+        scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0  # as `feature_values`
+        sums = [0.0] * len(self.categories)
+        index = self._index
+        for f in uniq:
+            ws = index.get(f)
+            if ws is not None:
+                for i, w in enumerate(ws):
+                    sums[i] += w
         out = {}
-        for cat, cw in self.categories.items():
-            z = cw.bias + sum(cw.weights[f] * v for f, v in values.items() if f in cw.weights)
+        for (cat, cw), s in zip(self.categories.items(), sums, strict=True):
+            z = cw.bias + s * scale
             out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
 
