@@ -183,7 +183,7 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
     logger = get_run_logger()
     cfg = load_config(config_path)
-    warehouse = Warehouse(cfg.warehouse.path)
+    warehouse = Warehouse(cfg.warehouse.path, lock_timeout_s=cfg.warehouse.lock_timeout_s)
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
@@ -210,6 +210,7 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
                 summary.flagged_by_severity.get(a.severity, 0) + 1
             )
     summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
+    warehouse.snapshot(cfg.warehouse.snapshots)
 
     if send:
         for school in cfg.schools:

@@ -25,6 +25,15 @@ class _Model(BaseModel):
 class WarehouseConfig(_Model):
     path: Path = Path("data/schoolwatch.duckdb")
     retention_days: Annotated[int, Field(ge=1)] = 90
+    # Parquet copies of the views, rewritten after each run, for analysts: a read-only session
+    # on the DuckDB file itself blocks the pipeline's writes while it is open
+    snapshot_dir: Path | None = None  # default: "snapshots" beside the warehouse file
+    lock_timeout_s: Annotated[float, Field(ge=0)] = 60
+
+    @property
+    def snapshots(self) -> Path:
+        """Where the Parquet snapshots go."""
+        return self.snapshot_dir or self.path.parent / "snapshots"
 
 
 class HttpConfig(_Model):
@@ -186,7 +195,13 @@ def parse_config(text: str, *, base_dir: Path | None = None, origin: str = "conf
 
 
 def _resolve_paths(cfg: Config, base: Path) -> Config:
-    wh = cfg.warehouse.model_copy(update={"path": base / cfg.warehouse.path})
+    snapshots = cfg.warehouse.snapshot_dir
+    wh = cfg.warehouse.model_copy(
+        update={
+            "path": base / cfg.warehouse.path,
+            "snapshot_dir": base / snapshots if snapshots is not None else None,
+        }
+    )
     em = cfg.email.model_copy(update={"outbox": base / cfg.email.outbox})
     return cfg.model_copy(update={"warehouse": wh, "email": em})
 

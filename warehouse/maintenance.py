@@ -63,6 +63,7 @@ def snapshot(con: duckdb.DuckDBPyConnection, dest_dir: Path) -> list[Path]:
         tmp = dest_dir / f".{view}.parquet.tmp"
         target = str(tmp).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (FORMAT parquet)")
+        os.chmod(tmp, 0o600)  # the posts' text: readable by the owner only, like the warehouse
         os.replace(tmp, final)
         written.append(final)
     return written

@@ -80,6 +80,10 @@ def test_daily_run_stores_flags_and_records_failures(prefect_harness, site, tmp_
     assert health["huge"][0] == "failed" and "max_bytes" in health["huge"][1]
     assert all(h[2] == 1 for k, h in health.items() if h[0] == "failed")
 
+    snapshot = tmp_path / "wh" / "snapshots" / "mentions.parquet"
+    assert _rows(db, f"SELECT count(*) FROM '{snapshot}'") == [(5,)]
+    assert snapshot.stat().st_mode & 0o777 == 0o600
+
     outbox = list((tmp_path / "outbox").glob("*.eml"))
     assert outbox, "a digest .eml was written"
     assert summary["alerts_sent"] >= 1
