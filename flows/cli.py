@@ -201,9 +201,10 @@ def _warehouse(args: argparse.Namespace):
 
 
 def _prefect() -> None:
-    from flows.prefect_env import apply_defaults
+    from flows.prefect_env import apply_defaults, quiet_known_errors
 
     apply_defaults()
+    quiet_known_errors()
 
 
 def cmd_run(args: argparse.Namespace) -> int:

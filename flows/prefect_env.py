@@ -6,7 +6,10 @@ usable on a small machine without a Prefect server. A user's own settings win.
 
 from __future__ import annotations
 
+import logging
 import os
+
+from schoolwatch.errors import SchoolwatchError
 
 DEFAULTS = {
     # the ephemeral server needs longer than its 20 s default on a busy 2-core machine
@@ -21,3 +24,22 @@ def apply_defaults() -> None:
     """Set schoolwatch's Prefect defaults unless the environment already sets them."""
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+class _KnownErrorsWithoutTraceback(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback; for the failures we explain
+    (a `SchoolwatchError`: locked warehouse, full disk, bad config) the one-line message is
+    the whole story, so the traceback is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if isinstance(record.exc_info, tuple) else None
+        if isinstance(exc, SchoolwatchError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_known_errors() -> None:
+    """Drop tracebacks of explained failures from Prefect's flow and task run logs."""
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).addFilter(_KnownErrorsWithoutTraceback())

@@ -8,6 +8,7 @@ open between steps: the pipeline's writes and an analyst's read-only session tak
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -79,9 +80,12 @@ def connect(path: Path, *, read_only: bool = False, lock_timeout_s: float = 5.0)
             if LOCK_MARKER not in str(e):
                 raise WarehouseError(f"cannot open warehouse {path}: {one_line(e)}") from None
             if waited >= lock_timeout_s:
+                holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(e))
+                who = f" ({holder.group(1)}, PID {holder.group(2)})" if holder else ""
                 raise WarehouseError(
-                    f"warehouse {path} is locked by another process ({one_line(e)}); "
-                    "close other sessions on it and try again"
+                    f"warehouse {path} is locked by another process{who} after waiting "
+                    f"{lock_timeout_s:g} s; close other sessions on it (analysts can use the "
+                    "Parquet snapshots instead) and try again"
                 ) from None
             time.sleep(delay)
             waited += delay
