@@ -5,8 +5,11 @@
     uv run python -m analysis.train_harm --check    # exit 1 if the shipped model is stale
 
 Training data: the labelled posts of three fictional schools copied to `analysis/data/train/`
-(never the dev set), plus `larkfield_posts.jsonl`, a fourth fictional school written for this
-model to widen its phrasings. The model is one logistic regression per category over binary
+(never the dev set), plus `larkfield_posts.jsonl` and `ashcombe_posts.jsonl`, fictional schools
+written for this model to widen its phrasings (ashcombe: grievances without strong negative
+words, such as mixed reviews, costs, safety, unfairness and communication, beside hard
+negatives such as news and questions with negative words, or praise with a gripe that is not
+the school's fault). The model is one logistic regression per category over binary
 features (`analysis.harm_features`: n-grams with names replaced by placeholders, word classes
 and the weak rules' hits from `analysis/data/harm_rules.toml`); it is exported as plain
 weights, so scoring needs no scikit-learn and no pickle. Training is deterministic: same data,
@@ -36,7 +39,7 @@ MODEL_PATH = DATA / "harm_model.json"
 CORPORA = ("moorside", "quayside", "celtic")  # the shared training schools; one CV fold each
 # written for this model to widen its phrasings (same conventions); always trained on, never
 # a cross-validation fold, so the held-out figures stay about unseen schools' writers
-EXTRA = ("larkfield",)
+EXTRA = ("larkfield", "ashcombe")
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
 C = 8.0
