@@ -318,6 +318,63 @@ CASES = [
         {"complaint"},
         "the negative words are the child's past; the post praises the school",
     ),
+    # --- mixed reviews, unfairness, demands, lost faith (harm-5) and their hard negatives
+    (
+        "Ashgrove Primary, 2 out of 5. The reception class is sweet but the after-school club"
+        " closes without warning and nobody returns calls.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "a low star rating whose praise turns, with 'but', to criticism of the school",
+    ),
+    (
+        "Mr Tarrant is a fab teacher, no question. Splitting his class in March was still a"
+        " baffling call by Ashgrove and the children are the ones paying for it.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "praise for one teacher beside criticism of the school's decision is a complaint",
+    ),
+    (
+        "At Ashgrove it's the same few children picked for every assembly part and every trip."
+        " The rest might as well not be there.",
+        {"complaint"},
+        {"defamation"},
+        "unfairness as a grievance (the same few picked), no discreditable act asserted",
+    ),
+    (
+        "Ashgrove governors: parents have asked about the staffing cuts for a year. Publish the"
+        " figures and explain yourselves.",
+        {"complaint"},
+        {"threat", "defamation", "harassment"},
+        "a demand that the school explain and publish is criticism, not a threat",
+    ),
+    (
+        "We've taken our son out of Ashgrove after two years. Lost all confidence in how they"
+        " handle anything that isn't easy.",
+        {"complaint"},
+        {"defamation", "harassment"},
+        "leaving the school with lost confidence, in measured words",
+    ),
+    (
+        "Blowing a gale at Ashgrove pick-up and half the coats went flying. Miss Brook rounded"
+        " them all up, bless her, and nobody went home cold.",
+        set(),
+        {"complaint"},
+        "a grumble about the weather while praising the school is not a complaint",
+    ),
+    (
+        "Four stars for Ashgrove Primary. Caring teachers and a good library; the only downside"
+        " is the parking on Mill Hollow, which isn't the school's fault.",
+        set(),
+        {"complaint"},
+        "a good rating with a gripe the poster says is not the school's doing",
+    ),
+    (
+        "Ashgrove Primary School closed today after a power cut, the council said. Pupils are"
+        " expected back tomorrow.",
+        set(),
+        set(CATEGORIES),
+        "news of a closure with negative words, attributed, and no criticism",
+    ),
     # --- the more serious category wins over a complaint
     (
         "Ashgrove staff lock the SEN kids in the quiet room when they kick off. Happens weekly.",
