@@ -320,7 +320,7 @@ def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> 
     for v in views:
         if any(t.kind == "person" for t in harm_text.find_names(v.folded, school)):
             return True
-        if book.roles.search(v.folded) or any(h.rule is _NAMED_CHILD for h in v.hits):
+        if book.first("roles", v.folded) or any(h.rule is _NAMED_CHILD for h in v.hits):
             return True
     return False
 
@@ -342,7 +342,7 @@ def _named_child_hits(
     original: str, folded: str, book: RuleBook, school: SchoolConfig
 ) -> list[Hit]:
     """A full name that is not staff, placed as a pupil, in a post carrying private details."""
-    if not book.sensitive.search(folded):
+    if not book.first("sensitive", folded):
         return []
     known = [(t.start, t.end) for t in harm_text.find_names(folded, school)]
     known_words = {w.lower() for n in (*school.context, *school.all_names) for w in n.split()}
@@ -356,7 +356,7 @@ def _named_child_hits(
         if any(m.start() < e and s < m.end() for s, e in known):
             continue
         window = folded[max(0, m.start() - 60) : m.end() + 60]
-        if book.pupil.search(window) or folded.startswith("'s", m.end()):
+        if book.first("pupil", window) or folded.startswith("'s", m.end()):
             out.append(Hit(_NAMED_CHILD, m.start(), m.end()))
     return out
 
@@ -435,11 +435,9 @@ def _strip(s: str, start: int, end: int) -> tuple[int, int]:
 def _defamation_reason(e: Evidence, views: list[_FieldView], book: RuleBook) -> Evidence:
     # the crime/non-crime split is read from the whole post: the allegation is often in the
     # sentence next to the one that names the person
-    crime = [m for v in views for m in book.crime.finditer(v.folded)]
-    minor = [
-        m for v in views for m in (book.not_crime.finditer(v.folded) if book.not_crime else ())
-    ]
+    crime = [v.folded[s:e] for v in views for s, e in book.all("crime", v.folded)]
+    minor = [span for v in views for span in book.all("not_crime", v.folded)]
     if crime and len(minor) <= len(crime):
-        word = crime[0].group(0)
+        word = crime[0]
         return Evidence(e.category, e.field, e.start, e.end, e.text, f"crime: '{word}'; {e.reason}")
     return e

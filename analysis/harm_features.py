@@ -93,10 +93,10 @@ def model_features(
         feats.extend(f"#kind:{kind}" + ("" if i == 1 else f">={i}") for i in (1, 2) if n >= i)
     if people:
         feats.append("#person")
-    if book.roles.search(joined):
+    if book.first("roles", joined):
         feats.append("#role")
-    if book.crime.search(joined):
+    if book.first("crime", joined):
         feats.append("#crime")
-    if book.not_crime and book.not_crime.search(joined):
+    if book.not_crime and book.first("not_crime", joined):
         feats.append("#discredit")
     return feats

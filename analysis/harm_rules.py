@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from analysis.harm_regex import Scanner
+
 RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
 
 # Characters posters put in place of letters. A word in a lexicon matches with any of its
@@ -58,6 +60,14 @@ class Rule:
     needs_target: bool
     lexical: bool = False
     feature: bool = True  # a model feature when weak; `false` in the file: a [require] cue only
+    # `pattern`'s matches, found faster (harm_regex); None: `pattern.finditer` itself
+    scanner: Scanner | None = field(default=None, compare=False, repr=False)
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """(start, end) of each match of `pattern` in `folded`, as `finditer` finds them."""
+        if self.scanner is None:
+            return [m.span() for m in self.pattern.finditer(folded)]
+        return self.scanner.spans(folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +95,25 @@ class RuleBook:
     requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # category already chosen -> {category: cues a model-only decision then needs}
     requires_beside: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # faster finders of `crime`, `not_crime`, `roles`, `sensitive` and `pupil` (harm_regex)
+    scanners: dict[str, Scanner] = field(default_factory=dict, compare=False, repr=False)
+
+    def first(self, name: str, text: str) -> tuple[int, int] | None:
+        """Span of `getattr(self, name).search(text)` (`name` e.g. "roles"), or None."""
+        scanner = self.scanners.get(name)
+        if scanner is None:
+            pattern = getattr(self, name)
+            m = pattern.search(text) if pattern is not None else None
+            return None if m is None else m.span()
+        return scanner.first(text)
+
+    def all(self, name: str, text: str) -> list[tuple[int, int]]:
+        """Spans of `getattr(self, name).finditer(text)` (empty when the pattern is None)."""
+        scanner = self.scanners.get(name)
+        if scanner is None:
+            pattern = getattr(self, name)
+            return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
+        return scanner.spans(text)
 
 
 def _words(words: list[str]) -> str:
@@ -112,21 +141,23 @@ def parse_rules(raw: dict) -> RuleBook:
         else:
             body = r["pattern"]
         unless = r.get("unless")
+        pattern = _compile(body)
         rules.append(
             Rule(
                 name=r["name"],
                 category=r["category"],
                 strong=r.get("strength", "weak") == "strong",
-                pattern=_compile(body),
+                pattern=pattern,
                 unless=_compile(unless) if unless else None,
                 reason=r.get("reason", r["name"]),
                 needs_target=bool(r.get("needs_target", False)),
                 lexical="pattern" not in r,
                 feature=bool(r.get("feature", True)),
+                scanner=Scanner(pattern),
             )
         )
     d = raw["defamation"]
-    return RuleBook(
+    book = RuleBook(
         rules=tuple(rules),
         thresholds={k: float(v) for k, v in raw["thresholds"].items()},
         crime=_compile(d["crime"]),
@@ -146,6 +177,11 @@ def parse_rules(raw: dict) -> RuleBook:
         },
         not_evidence=frozenset(raw.get("evidence", {}).get("not_shown", ())),
     )
+    for name in ("crime", "not_crime", "roles", "sensitive", "pupil"):
+        pattern = getattr(book, name)
+        if pattern is not None:
+            book.scanners[name] = Scanner(pattern)
+    return book
 
 
 @lru_cache(maxsize=1)
@@ -159,12 +195,12 @@ def find_hits(book: RuleBook, folded: str) -> list[Hit]:
     """Every rule match in one folded field that no `unless` pattern cancels."""
     hits = []
     for rule in book.rules:
-        for m in rule.pattern.finditer(folded):
-            if m.end() == m.start() or (rule.lexical and not _mostly_letters(m.group(0))):
+        for start, end in rule.spans(folded):
+            if end == start or (rule.lexical and not _mostly_letters(folded[start:end])):
                 continue
-            if rule.unless is not None and _cancelled(rule.unless, folded, m.start(), m.end()):
+            if rule.unless is not None and _cancelled(rule.unless, folded, start, end):
                 continue
-            hits.append(Hit(rule, m.start(), m.end()))
+            hits.append(Hit(rule, start, end))
     return hits
 
 

@@ -1,0 +1,384 @@
+"""Faster compiled forms of the harm rules' regular expressions, matching exactly the same.
+
+Python's regex engine tries the alternatives of `a|b|c` one by one at every position. The
+rules are long alternations of words (`shambles|shambolic|a\\sjoke|...`), so most of the time
+goes into rejecting dozens of alternatives per word. `optimise(pattern)` rewrites the parsed
+pattern as a trie: alternatives that begin with the same character are grouped under it
+(`sham(?:bles|bolic)|a\\sjoke|...`), so the engine rejects a whole group with one comparison.
+
+Regex alternation is ordered (the first alternative that leads to a match wins), so grouping
+must not change which alternative is tried first at any position. An alternative is moved up
+into an earlier group only past alternatives that cannot start with the same character; and a
+leading single character is factored out only when it matches exactly one character in exactly
+one way, so every attempt the engine makes happens in the same order as before. Patterns the
+rewriter does not fully understand (case-insensitive flags, an unknown construct, a Python
+without the parser) are returned unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # the parser and compiler behind `re` (Python 3.11+)
+    from re import _compiler as _sre_compile
+    from re import _constants as _c
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - no rewriting on other Pythons
+    _sre_compile = _sre_parse = _c = None
+
+# a character class with more characters than this counts as "any character" when deciding
+# whether two alternatives can start with the same character
+_MAX_CLASS = 256
+
+
+class _Unsupported(Exception):
+    """A construct the rewriter does not model: the pattern is left as it is."""
+
+
+def optimise(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """An equivalent compiled pattern (same matches, spans and groups) that runs faster."""
+    if _sre_parse is None or not isinstance(pattern.pattern, str):
+        return pattern
+    if pattern.flags & (re.IGNORECASE | re.LOCALE):
+        return pattern
+    try:
+        tree = _sre_parse.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+            return pattern
+        tree.data = _sequence(tree.state, list(tree.data))
+        return _sre_compile.compile(tree, pattern.flags)
+    except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
+        return pattern
+
+
+def _sub(state, items: list):
+    return _sre_parse.SubPattern(state, items)
+
+
+def _sequence(state, items: list) -> list:
+    return [_item(state, op, av) for op, av in items]
+
+
+def _item(state, op, av) -> tuple:
+    c = _c
+    if op is c.BRANCH:
+        alts = [_sub(state, _sequence(state, list(alt))) for alt in av[1]]
+        return (c.BRANCH, (av[0], _trie(state, alts)))
+    if op is c.SUBPATTERN:
+        group, add_flags, del_flags, sub = av
+        if (add_flags | del_flags) & (re.IGNORECASE | re.LOCALE):
+            raise _Unsupported("case flag")
+        return (op, (group, add_flags, del_flags, _sub(state, _sequence(state, list(sub)))))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        lo, hi, sub = av
+        return (op, (lo, hi, _sub(state, _sequence(state, list(sub)))))
+    if op in (c.ASSERT, c.ASSERT_NOT):
+        direction, sub = av
+        return (op, (direction, _sub(state, _sequence(state, list(sub)))))
+    if op is c.ATOMIC_GROUP:
+        return (op, _sub(state, _sequence(state, list(av))))
+    if op is c.GROUPREF_EXISTS:
+        group, yes, no = av
+        return (
+            op,
+            (
+                group,
+                _sub(state, _sequence(state, list(yes))),
+                _sub(state, _sequence(state, list(no))) if no is not None else None,
+            ),
+        )
+    if op in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.AT, c.GROUPREF, c.CATEGORY):
+        return (op, av)
+    raise _Unsupported(op)
+
+
+def _one_char(item: tuple) -> bool:
+    """Does `item` always consume exactly one character, in exactly one way?"""
+    return item[0] in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY)
+
+
+def _key(item: tuple) -> object:
+    # hashable identity of a one-character item (IN holds a list)
+    op, av = item
+    return (op, tuple(av) if isinstance(av, list) else av)
+
+
+def _chars(op, av) -> frozenset[str] | None:
+    """The characters a one-character item can match, or None for too many to list."""
+    if op is _c.LITERAL:
+        return frozenset((chr(av),))
+    if op is _c.IN:
+        out: set[str] = set()
+        for iop, iav in av:
+            if iop is _c.LITERAL:
+                out.add(chr(iav))
+            elif iop is _c.RANGE and iav[1] - iav[0] < _MAX_CLASS:
+                out.update(chr(i) for i in range(iav[0], iav[1] + 1))
+            else:  # NEGATE, CATEGORY, a wide RANGE
+                return None
+        return frozenset(out)
+    return None
+
+
+def _first(items) -> frozenset[str] | None:
+    """Every character a match of `items` can start with, or None when that could be any
+    character (including when `items` can match the empty string)."""
+    c = _c
+    for op, av in items:
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue  # zero-width: the first character comes from what follows
+        if op in (c.LITERAL, c.IN):
+            return _chars(op, av)
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                s = _first(alt)
+                if s is None:
+                    return None
+                out |= s
+            return frozenset(out)
+        if op is c.SUBPATTERN:
+            return _first(av[3])
+        if op is c.ATOMIC_GROUP:
+            return _first(av)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return _first(av[2])
+        return None
+    return None
+
+
+def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or b is None or not a.isdisjoint(b)
+
+
+def _trie(state, alts: list) -> list:
+    """The alternatives grouped by a shared first character, in an order that tries them
+    exactly as the original order does at every position."""
+    # each group: [key or None, first characters, head item, members]
+    groups: list[list] = []
+    for alt in alts:
+        head = alt.data[0] if len(alt.data) else None
+        key = _key(head) if head is not None and _one_char(head) else None
+        first = _first(alt.data)
+        if key is not None:
+            for g in reversed(groups):
+                if g[0] == key:
+                    g[3].append(alt)
+                    break
+                if _overlap(g[1], first):
+                    groups.append([key, first, head, [alt]])
+                    break
+            else:
+                groups.append([key, first, head, [alt]])
+        else:
+            groups.append([None, first, None, [alt]])
+    out = []
+    for key, _, head, members in groups:
+        if key is None or len(members) == 1:
+            out.extend(members)
+            continue
+        rests = _trie(state, [_sub(state, list(m.data[1:])) for m in members])
+        if len(rests) == 1:
+            out.append(_sub(state, [head, *rests[0].data]))
+        else:
+            out.append(_sub(state, [head, (_c.BRANCH, (None, rests))]))
+    return out
+
+
+class Scanner:
+    """The spans `pattern.finditer(text)` gives, found faster.
+
+    Most rules start with a one-character negative look-behind, `(?<![a-z])...`: a match can
+    only start after a character outside the class, or at the start of the text. Searching for
+    "one such character, then the rest" lets the engine skip straight to those characters
+    (the letters inside words are most of a text) instead of trying the look-behind at every
+    position; the match then starts one character later. A pattern whose top-level
+    alternatives start differently (`🙄|(?<![a-z])(?:...)`) is searched as consecutive runs of
+    alike alternatives, and the leftmost match wins (the earlier run on a tie), as in `a|b`.
+    Only patterns that cannot match the empty string are split: others run as they are.
+    """
+
+    __slots__ = ("_runs", "_whole")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self._whole = optimise(pattern)
+        self._runs: list[_Run] = []
+        if self._whole is not pattern:
+            try:
+                self._runs = _runs(pattern)
+            except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
+                self._runs = []
+
+    def first(self, text: str) -> tuple[int, int] | None:
+        """The (start, end) of `pattern.search(text)`, or None."""
+        runs = self._runs
+        if not runs:
+            m = self._whole.search(text)
+            return None if m is None else m.span()
+        best = None
+        for r in runs:  # leftmost wins; on a tie, the earlier run
+            span = r.next(text, 0)
+            if span is not None and (best is None or span[0] < best[0]):
+                best = span
+        return best
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The (start, end) of each match of `pattern.finditer(text)`, in order."""
+        runs = self._runs
+        if not runs:
+            return [m.span() for m in self._whole.finditer(text)]
+        if len(runs) == 1:
+            return runs[0].all(text)
+        out = []
+        pos = 0
+        found = [r.next(text, 0) for r in runs]
+        while True:
+            best = -1
+            for i, m in enumerate(found):
+                if m is not None and m[0] < pos:
+                    found[i] = m = runs[i].next(text, pos)
+                if m is not None and (best < 0 or m[0] < found[best][0]):
+                    best = i
+            if best < 0:
+                return out
+            span = found[best]
+            out.append(span)
+            pos = span[1]
+
+
+class _Run:
+    """Consecutive top-level alternatives of one kind: either all `(?<!C)REST` (searched as
+    `[^C]REST`, `after`) or anything else (searched as it is)."""
+
+    __slots__ = ("_after", "_at", "_first", "_plain")
+
+    def __init__(
+        self,
+        plain: re.Pattern[str],
+        after: re.Pattern[str] | None = None,
+        first: frozenset[str] | None = None,
+    ) -> None:
+        self._plain = plain  # the run's own pattern (with its look-behind)
+        self._after = after
+        self._first = first  # what REST can start with (None: anything)
+
+    def next(self, text: str, pos: int) -> tuple[int, int] | None:
+        """The leftmost match starting at `pos` or later, as `search` would find it."""
+        after = self._after
+        if after is None:
+            m = self._plain.search(text, pos)
+            return None if m is None else m.span()
+        if pos == 0:
+            if text and (self._first is None or text[0] in self._first):
+                m = self._plain.match(text)
+                if m is not None:
+                    return m.span()
+            m = after.search(text)
+        else:
+            m = after.search(text, pos - 1)
+        return None if m is None else (m.start() + 1, m.end())
+
+    def all(self, text: str) -> list[tuple[int, int]]:
+        """Every match, as `finditer` (matches are never empty)."""
+        out = []
+        pos = 0
+        while (span := self.next(text, pos)) is not None:
+            out.append(span)
+            pos = span[1]
+        return out
+
+
+def _runs(pattern: re.Pattern[str]) -> list[_Run]:
+    tree = _sre_parse.parse(pattern.pattern, pattern.flags)
+    state = tree.state
+    alts = _top_alternatives(state, list(tree.data))
+    kinds = [_boundary(alt) for alt in alts]
+    runs: list[_Run] = []
+    i = 0
+    while i < len(alts):
+        j = i
+        while j < len(alts) and _same(kinds[j], kinds[i]):
+            j += 1
+        group = alts[i:j]
+        if kinds[i] is None:
+            items = _one(state, group)
+            if _width(state, items)[0] < 1:
+                raise _Unsupported("empty match")
+            runs.append(_Run(_compile(state, items, pattern.flags)))
+        else:
+            cond = group[0][0]
+            rests = [_sub(state, a[1:]) for a in group]
+            rest = _one(state, rests)
+            if _width(state, rest)[0] < 1:
+                raise _Unsupported("empty match")
+            runs.append(
+                _Run(
+                    _compile(state, [cond, *rest], pattern.flags),
+                    _compile(state, [kinds[i], *rest], pattern.flags),
+                    _first(rest),
+                )
+            )
+        i = j
+    return runs
+
+
+def _top_alternatives(state, items: list) -> list[list]:
+    """The pattern as a list of alternatives (each a list of items) whose ordered union it is:
+    `Z(?:A|B)T` is `ZAT|ZBT` when Z is zero-width (a look-around cannot backtrack)."""
+    c = _c
+    for k, (op, av) in enumerate(items):
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            continue
+        inner = None
+        if op is c.BRANCH:
+            inner = list(av[1])
+        elif op is c.SUBPATTERN and av[0] is None and not (av[1] or av[2]):
+            inner = [av[3]]
+        if inner is None:
+            return [items]
+        out = []
+        for alt in inner:
+            out.extend(_top_alternatives(state, [*items[:k], *alt, *items[k + 1 :]]))
+        return out
+    return [items]
+
+
+def _boundary(items: list) -> tuple | None:
+    """For `(?<!C)REST` with C one character: the item matching one character not in C."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is not _c.ASSERT_NOT or av[0] != -1 or len(av[1].data) != 1:
+        return None
+    ((cop, cav),) = av[1].data
+    if cop is _c.LITERAL:
+        return (_c.IN, [(_c.NEGATE, None), (_c.LITERAL, cav)])
+    if cop is _c.IN and cav and cav[0][0] is _c.NEGATE:
+        return (_c.IN, list(cav[1:])) if len(cav) > 1 else None
+    if cop is _c.IN and cav:
+        return (_c.IN, [(_c.NEGATE, None), *cav])
+    return None
+
+
+def _same(a: tuple | None, b: tuple | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return _key(a) == _key(b)
+
+
+def _one(state, alts: list) -> list:
+    """One item list matching the ordered alternatives `alts` (a trie when there are many)."""
+    subs = [a if isinstance(a, _sre_parse.SubPattern) else _sub(state, list(a)) for a in alts]
+    subs = [_sub(state, _sequence(state, list(s.data))) for s in subs]
+    subs = _trie(state, subs)
+    if len(subs) == 1:
+        return list(subs[0].data)
+    return [(_c.BRANCH, (None, subs))]
+
+
+def _width(state, items: list) -> tuple[int, int]:
+    return _sub(state, list(items)).getwidth()
+
+
+def _compile(state, items: list, flags: int) -> re.Pattern[str]:
+    return _sre_compile.compile(_sub(state, list(items)), flags)
