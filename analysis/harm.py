@@ -41,6 +41,7 @@ class _FieldView:
     original: str
     folded: str
     hits: tuple[Hit, ...]
+    names: tuple[harm_text.Target, ...] = ()  # where it names the school's people or the school
 
 
 def assess_harm(
@@ -111,7 +112,8 @@ def _prepare(
     names = tuple(
         sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong and h.rule.feature})
     )
-    return views, harm_features.model_features(title, text, school, names, book)
+    prepared = [(v.folded, list(v.names)) for v in views]
+    return views, harm_features.model_features(title, text, school, names, book, prepared=prepared)
 
 
 # --- internals -------------------------------------------------------------------------
@@ -290,9 +292,10 @@ _NAMED_CHILD = Rule(
 
 def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> _FieldView:
     folded = harm_text.fold(original)
+    names = harm_text.find_names(folded, school)
     hits = _drop_school_address(find_hits(book, folded), folded, school)
-    hits.extend(_named_child_hits(original, folded, book, school))
-    return _FieldView(field, original, folded, tuple(hits))
+    hits.extend(_named_child_hits(original, folded, book, school, names))
+    return _FieldView(field, original, folded, tuple(hits), tuple(names))
 
 
 def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
@@ -318,7 +321,7 @@ def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
 def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> bool:
     """Does the post name or point at an identifiable person?"""
     for v in views:
-        if any(t.kind == "person" for t in harm_text.find_names(v.folded, school)):
+        if any(t.kind == "person" for t in v.names):
             return True
         if book.first("roles", v.folded) or any(h.rule is _NAMED_CHILD for h in v.hits):
             return True
@@ -327,6 +330,8 @@ def _targeted(views: list[_FieldView], school: SchoolConfig, book: RuleBook) -> 
 
 def _drop_school_address(hits: list[Hit], folded: str, school: SchoolConfig) -> list[Hit]:
     # the school's own street (a `context` word such as "Cragg Lane") is public, not private
+    if not any(h.rule.name == "personal_data.address" for h in hits):
+        return hits  # nothing to drop (and no need to fold the school's words)
     places = [harm_text.fold(c) for c in school.context if len(c) > 3]
     if not places:
         return hits
@@ -339,12 +344,17 @@ def _drop_school_address(hits: list[Hit], folded: str, school: SchoolConfig) -> 
 
 
 def _named_child_hits(
-    original: str, folded: str, book: RuleBook, school: SchoolConfig
+    original: str,
+    folded: str,
+    book: RuleBook,
+    school: SchoolConfig,
+    names: list[harm_text.Target],
 ) -> list[Hit]:
-    """A full name that is not staff, placed as a pupil, in a post carrying private details."""
+    """A full name that is not staff, placed as a pupil, in a post carrying private details.
+    `names` are `harm_text.find_names(folded, school)`."""
     if not book.first("sensitive", folded):
         return []
-    known = [(t.start, t.end) for t in harm_text.find_names(folded, school)]
+    known = [(t.start, t.end) for t in names]
     known_words = {w.lower() for n in (*school.context, *school.all_names) for w in n.split()}
     out = []
     for m in _NAME.finditer(original):

@@ -64,20 +64,26 @@ def model_features(
     school: SchoolConfig,
     rule_names: tuple[str, ...] = (),
     book: RuleBook | None = None,
+    *,
+    prepared: list[tuple[str, list[harm_text.Target]]] | None = None,
 ) -> list[str]:
-    """Feature strings of one post (title and text together)."""
+    """Feature strings of one post (title and text together). `prepared`, if given, is each
+    non-empty field's folded text and names found in it (work the caller has done already)."""
     book = book or load_rules()
+    if prepared is None:
+        prepared = []
+        for field in (title, text):
+            if field:
+                folded = harm_text.fold(field)
+                prepared.append((folded, harm_text.find_names(folded, school)))
     parts = []
     people = False
-    for field in (title, text):
-        if field:
-            folded = harm_text.fold(field)
-            names = harm_text.find_names(folded, school)
-            people = people or any(t.kind == "person" for t in names)
-            parts.append(harm_text.mask_names(folded, names))
+    for folded, names in prepared:
+        people = people or any(t.kind == "person" for t in names)
+        parts.append(harm_text.mask_names(folded, names))
     joined = " . ".join(parts)
     toks = harm_text.tokens(joined)
-    feats = harm_text.features(joined, book.concepts)
+    feats = harm_text.features(joined, book.concepts, toks=toks)
     tone = _tone(toks) + _mood(title, text)
     if any(r in _IRONY for r in rule_names):
         # sarcasm says the opposite of its words: "lovely", "love how" are not praise here,

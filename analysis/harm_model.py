@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "harm_model.json"
@@ -60,13 +61,14 @@ class HarmModel:
         """P(category) for each category the model knows."""
         uniq = set(feats)
         scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0  # as `feature_values`
-        sums = [0.0] * len(self.categories)
-        index = self._index
-        for f in uniq:
-            ws = index.get(f)
-            if ws is not None:
-                for i, w in enumerate(ws):
-                    sums[i] += w
+        get = self._index.get
+        rows = [ws for ws in map(get, uniq) if ws is not None]
+        # per category, the weights added one by one in the order of `uniq` (`reduce`, not
+        # `sum`: Python 3.12's `sum` of floats rounds differently)
+        if rows:
+            sums = [reduce(add, col, 0.0) for col in zip(*rows, strict=True)]
+        else:
+            sums = [0.0] * len(self.categories)
         out = {}
         for (cat, cw), s in zip(self.categories.items(), sums, strict=True):
             z = cw.bias + s * scale

@@ -132,11 +132,15 @@ def tokens(masked_text: str) -> list[str]:
     return _TOKEN.findall(masked_text)
 
 
-def features(masked_text: str, concepts: dict[str, str] | None = None) -> list[str]:
+def features(
+    masked_text: str, concepts: dict[str, str] | None = None, *, toks: list[str] | None = None
+) -> list[str]:
     """The model's features: unigrams, bigrams and a few shape markers. Used by training and
     by run-time scoring alike, so the two cannot drift apart. With `concepts` (word -> class),
-    words of a class also count as their class, and bigrams are formed over classes."""
-    toks = tokens(masked_text)
+    words of a class also count as their class, and bigrams are formed over classes.
+    `toks`, if given, must be `tokens(masked_text)` (saves tokenising twice)."""
+    if toks is None:
+        toks = tokens(masked_text)
     feats = list(toks)
     if concepts:
         classed = [concepts.get(t, t) for t in toks]
@@ -151,6 +155,7 @@ def features(masked_text: str, concepts: dict[str, str] | None = None) -> list[s
         )
     else:
         feats.extend(f"{a} {b}" for a, b in itertools.pairwise(toks))
-    if any(_MASK.search(t) and t[0].isalpha() for t in toks):
+    # (a token with a mask character needs one in the text: most texts have none)
+    if _MASK.search(masked_text) and any(_MASK.search(t) and t[0].isalpha() for t in toks):
         feats.append("#masked")
     return feats
