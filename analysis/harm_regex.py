@@ -250,20 +250,24 @@ class _Run:
     """Consecutive top-level alternatives of one kind: either all `(?<!C)REST` (searched as
     `[^C]REST`, `after`) or anything else (searched as it is)."""
 
-    __slots__ = ("_after", "_at", "_first", "_plain")
+    __slots__ = ("_after", "_first", "_needs", "_plain")
 
     def __init__(
         self,
         plain: re.Pattern[str],
         after: re.Pattern[str] | None = None,
         first: frozenset[str] | None = None,
+        needs: tuple[str, ...] | None = None,
     ) -> None:
         self._plain = plain  # the run's own pattern (with its look-behind)
         self._after = after
         self._first = first  # what REST can start with (None: anything)
+        self._needs = needs  # every match contains one of these (None: not known)
 
     def next(self, text: str, pos: int) -> tuple[int, int] | None:
         """The leftmost match starting at `pos` or later, as `search` would find it."""
+        if pos == 0 and self._needs is not None and not any(s in text for s in self._needs):
+            return None
         after = self._after
         if after is None:
             m = self._plain.search(text, pos)
@@ -300,11 +304,12 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
         while j < len(alts) and _same(kinds[j], kinds[i]):
             j += 1
         group = alts[i:j]
+        needs = _needs(group)
         if kinds[i] is None:
             items = _one(state, group)
             if _width(state, items)[0] < 1:
                 raise _Unsupported("empty match")
-            runs.append(_Run(_compile(state, items, pattern.flags)))
+            runs.append(_Run(_compile(state, items, pattern.flags), needs=needs))
         else:
             cond = group[0][0]
             rests = [_sub(state, a[1:]) for a in group]
@@ -316,6 +321,7 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
                     _compile(state, [cond, *rest], pattern.flags),
                     _compile(state, [kinds[i], *rest], pattern.flags),
                     _first(rest),
+                    needs,
                 )
             )
         i = j
@@ -382,3 +388,102 @@ def _width(state, items: list) -> tuple[int, int]:
 
 def _compile(state, items: list, flags: int) -> re.Pattern[str]:
     return _sre_compile.compile(_sub(state, list(items)), flags)
+
+
+# Required strings. A run is skipped when a text holds none of the strings one of which every
+# match must contain ("bomb" or "device" for `(?:bomb|device)s?\sin`). Checking a string is
+# cheap but not free: only a short list is worth checking first.
+_MAX_NEEDS = 12
+_MAX_STRINGS = 64  # larger sets of alternative strings are not tracked
+_EMPTY = frozenset({""})
+
+
+def _needs(alts: list) -> tuple[str, ...] | None:
+    """Strings one of which every match of any of `alts` contains, if few; else None."""
+    try:
+        reqs = [_required(list(a))[1] for a in alts]
+    except _Unsupported:
+        return None
+    if any(r is None for r in reqs):
+        return None
+    union = frozenset().union(*reqs)
+    if not union or "" in union or len(union) > _MAX_NEEDS:
+        return None
+    return tuple(sorted(union))
+
+
+def _best(cands: list) -> frozenset[str] | None:
+    good = [s for s in cands if s and "" not in s]
+    return max(good, key=lambda s: (min(map(len, s)), -len(s))) if good else None
+
+
+def _product(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    if len(a) * len(b) > _MAX_STRINGS:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _required(items: list) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """(exact, required) of a sequence: `exact` is every string it can match, when that is a
+    short list; `required` is a set of strings one of which every match contains."""
+    cands: list = []
+    run: frozenset[str] = _EMPTY  # strings the items since the last break match, joined
+    exact_all = True
+    for op, av in items:
+        exact, req = _required_item(op, av)
+        if exact is not None:
+            joined = _product(run, exact)
+            if joined is not None:
+                run = joined
+                continue
+            exact_all = False
+            cands.append(run)
+            run = exact
+        else:
+            exact_all = False
+            cands += [run, req]
+            run = _EMPTY
+    cands.append(run)
+    return (run if exact_all else None), _best(cands)
+
+
+def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    c = _c
+    if op is c.LITERAL:
+        s = frozenset((chr(av),))
+        return s, s
+    if op is c.IN:
+        chars = _chars(op, av)
+        if chars is None or len(chars) > 16:
+            return None, None
+        return chars, chars
+    if op is c.BRANCH:
+        parts = [_required(list(alt)) for alt in av[1]]
+        if all(e is not None for e, _ in parts):
+            union = frozenset().union(*(e for e, _ in parts))
+            if len(union) <= _MAX_STRINGS:
+                return union, _best([union])
+        if any(r is None for _, r in parts):
+            return None, None
+        return None, _best([frozenset().union(*(r for _, r in parts))])
+    if op is c.SUBPATTERN:
+        return _required(list(av[3]))
+    if op is c.ATOMIC_GROUP:
+        return _required(list(av))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        lo, hi, sub = av
+        exact, req = _required(list(sub))
+        if exact is not None and lo == hi <= 4:
+            out: frozenset[str] | None = _EMPTY
+            for _ in range(lo):
+                out = _product(out, exact) if out is not None else None
+            if out is not None:
+                return out, _best([out])
+        if exact is not None and lo == 0 and hi == 1:
+            return exact | _EMPTY, None
+        return None, (req if lo >= 1 else None)
+    if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+        return _EMPTY, None  # zero-width: adds nothing, breaks no string
+    if op in (c.NOT_LITERAL, c.ANY, c.GROUPREF, c.GROUPREF_EXISTS, c.CATEGORY):
+        return None, None
+    raise _Unsupported(op)

@@ -95,7 +95,10 @@ def test_tricky_patterns(pattern: str, text: str) -> None:
 # building blocks (classes with overlapping members, optional characters, repeats, spaces,
 # look-behinds), searched in texts over the same alphabet so that matches are frequent
 _ATOMS = st.sampled_from(
-    ["a", "b", "i", "l", "1", "[i1]", "[l1]", "[ab]", "a?", "b+", r"\s", r"\s?", r"\S+", "'"]
+    [
+        *("a", "b", "i", "l", "1", "[i1]", "[l1]", "[ab]", "a?", "b+", r"\s", r"\s?", r"\S+"),
+        *("'", "bib", "lil", r"(?:ab\s)?", r"(?:li\S){0,2}", r"(?:ba|il\s)", "(?:11|1)"),
+    ]
 )
 _WORD = st.lists(_ATOMS, min_size=1, max_size=4).map("".join)
 _LOOK = st.sampled_from(["", "(?<![a-z])", "(?<![a-z0-9])", "(?<!1)", "(?<![^a-z])"])
