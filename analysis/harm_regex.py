@@ -147,6 +147,44 @@ def _first(items) -> frozenset[str] | None:
     return None
 
 
+# an alternative `(?:A|B)T` among others is replaced by `AT|BT` (the same attempts in the same
+# order) so that A and B can join their first characters' groups; only when T is short
+_OPEN_MAX_ALTS = 64
+_OPEN_MAX_REST = 200
+
+
+def _opened(state, alts: list) -> list:
+    out = []
+    for alt in alts:
+        inner = _leading_group(list(alt.data))
+        rest = list(alt.data[1:])
+        if inner is None or len(inner) > _OPEN_MAX_ALTS or _size(rest) > _OPEN_MAX_REST:
+            out.append(alt)
+            continue
+        out.extend(_opened(state, [_sub(state, [*sub, *rest]) for sub in inner]))
+    return out
+
+
+def _size(items: list, limit: int = _OPEN_MAX_REST) -> int:
+    """How many items `items` holds, nested ones included (counting stops past `limit`)."""
+    n = 0
+    stack = [items]
+    while stack and n <= limit:
+        for op, av in stack.pop():
+            n += 1
+            if op is _c.BRANCH:
+                stack.extend(list(alt) for alt in av[1])
+            elif op is _c.SUBPATTERN:
+                stack.append(list(av[3]))
+            elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+                stack.append(list(av[2]))
+            elif op in (_c.ASSERT, _c.ASSERT_NOT):
+                stack.append(list(av[1]))
+            elif op is _c.ATOMIC_GROUP:
+                stack.append(list(av))
+    return n
+
+
 def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
     return a is None or b is None or not a.isdisjoint(b)
 
@@ -154,6 +192,8 @@ def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
 def _trie(state, alts: list) -> list:
     """The alternatives grouped by a shared first character, in an order that tries them
     exactly as the original order does at every position."""
+    if len(alts) > 1:
+        alts = _opened(state, alts)
     # each group: [key or None, first characters, head item, members]
     groups: list[list] = []
     for alt in alts:
@@ -201,13 +241,18 @@ class Scanner:
     __slots__ = ("_runs", "_whole")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
-        self._whole = optimise(pattern)
         self._runs: list[_Run] = []
-        if self._whole is not pattern:
-            try:
-                self._runs = _runs(pattern)
-            except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
-                self._runs = []
+        self._whole = pattern  # used when the pattern is not split into runs
+        if (
+            _sre_parse is None
+            or not isinstance(pattern.pattern, str)
+            or pattern.flags & (re.IGNORECASE | re.LOCALE)
+        ):
+            return
+        try:
+            self._runs = _runs(pattern)
+        except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
+            self._whole = optimise(pattern)
 
     def first(self, text: str) -> tuple[int, int] | None:
         """The (start, end) of `pattern.search(text)`, or None."""
@@ -250,19 +295,29 @@ class _Run:
     """Consecutive top-level alternatives of one kind: either all `(?<!C)REST` (searched as
     `[^C]REST`, `after`) or anything else (searched as it is)."""
 
-    __slots__ = ("_after", "_first", "_needs", "_plain")
+    __slots__ = ("_after", "_first", "_needs", "_plain", "_source")
 
     def __init__(
         self,
-        plain: re.Pattern[str],
+        plain: re.Pattern[str] | None,
         after: re.Pattern[str] | None = None,
         first: frozenset[str] | None = None,
         needs: tuple[str, ...] | None = None,
+        source: tuple | None = None,
     ) -> None:
-        self._plain = plain  # the run's own pattern (with its look-behind)
+        # the run's own pattern (with its look-behind); for a `[^C]REST` run it is needed only
+        # at position 0, so it may be compiled on first use from `source`
+        self._plain = plain
+        self._source = source
         self._after = after
         self._first = first  # what REST can start with (None: anything)
         self._needs = needs  # every match contains one of these (None: not known)
+
+    def _at_start(self, text: str) -> re.Match[str] | None:
+        if self._plain is None:
+            state, items, flags = self._source
+            self._plain = _compile(state, items, flags)
+        return self._plain.match(text)
 
     def next(self, text: str, pos: int) -> tuple[int, int] | None:
         """The leftmost match starting at `pos` or later, as `search` would find it."""
@@ -274,7 +329,7 @@ class _Run:
             return None if m is None else m.span()
         if pos == 0:
             if text and (self._first is None or text[0] in self._first):
-                m = self._plain.match(text)
+                m = self._at_start(text)
                 if m is not None:
                     return m.span()
             m = after.search(text)
@@ -295,8 +350,11 @@ class _Run:
 def _runs(pattern: re.Pattern[str]) -> list[_Run]:
     tree = _sre_parse.parse(pattern.pattern, pattern.flags)
     state = tree.state
+    if state.flags & (re.IGNORECASE | re.LOCALE):
+        raise _Unsupported("case flag")
     alts = _top_alternatives(state, list(tree.data))
     kinds = [_boundary(alt) for alt in alts]
+    single = all(_same(k, kinds[0]) for k in kinds)
     runs: list[_Run] = []
     i = 0
     while i < len(alts):
@@ -318,10 +376,11 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
                 raise _Unsupported("empty match")
             runs.append(
                 _Run(
-                    _compile(state, [cond, *rest], pattern.flags),
+                    pattern if single else None,  # one run: it is the whole pattern
                     _compile(state, [kinds[i], *rest], pattern.flags),
                     _first(rest),
                     needs,
+                    source=(state, [cond, *rest], pattern.flags),
                 )
             )
         i = j
@@ -329,24 +388,35 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
 
 
 def _top_alternatives(state, items: list) -> list[list]:
-    """The pattern as a list of alternatives (each a list of items) whose ordered union it is:
-    `Z(?:A|B)T` is `ZAT|ZBT` when Z is zero-width (a look-around cannot backtrack)."""
-    c = _c
-    for k, (op, av) in enumerate(items):
-        if op in (c.ASSERT, c.ASSERT_NOT):
-            continue
-        inner = None
-        if op is c.BRANCH:
-            inner = list(av[1])
-        elif op is c.SUBPATTERN and av[0] is None and not (av[1] or av[2]):
-            inner = [av[3]]
-        if inner is None:
-            return [items]
-        out = []
-        for alt in inner:
-            out.extend(_top_alternatives(state, [*items[:k], *alt, *items[k + 1 :]]))
-        return out
-    return [items]
+    """The pattern as a list of alternatives (each a list of items) whose ordered union it is.
+    A leading group is opened (`(?:A|B)T` is `AT|BT`) only when some of its alternatives start
+    with a look-around, which is what decides how an alternative is searched."""
+    inner = _leading_group(items)
+    if inner is None or not any(_leads_with_lookaround(alt) for alt in inner):
+        return [items]
+    out = []
+    for alt in inner:
+        out.extend(_top_alternatives(state, [*alt, *items[1:]]))
+    return out
+
+
+def _leading_group(items: list) -> list | None:
+    """The alternatives of a leading `(?:...)` or `a|b` (None: the items start otherwise)."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _c.BRANCH:
+        return [list(alt) for alt in av[1]]
+    if op is _c.SUBPATTERN and av[0] is None and not (av[1] or av[2]):
+        return [list(av[3])]
+    return None
+
+
+def _leads_with_lookaround(items: list) -> bool:
+    if items and items[0][0] in (_c.ASSERT, _c.ASSERT_NOT):
+        return True
+    inner = _leading_group(items)
+    return inner is not None and any(_leads_with_lookaround(alt) for alt in inner)
 
 
 def _boundary(items: list) -> tuple | None:
@@ -458,6 +528,8 @@ def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None
             return None, None
         return chars, chars
     if op is c.BRANCH:
+        if len(av[1]) > _MAX_NEEDS:  # a long word list: its strings would be too many to check
+            return None, None
         parts = [_required(list(alt)) for alt in av[1]]
         if all(e is not None for e, _ in parts):
             union = frozenset().union(*(e for e, _ in parts))
