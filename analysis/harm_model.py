@@ -19,7 +19,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "data" / "harm_model.json"
 def feature_values(feats: list[str]) -> dict[str, float]:
     """Each distinct feature's value, 1/sqrt(distinct features): a long post does not outweigh
     a short one. Shared by training and scoring so the two cannot drift apart."""
-    uniq = set(feats)
+    uniq = sorted(set(feats))
     scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0
     return dict.fromkeys(uniq, scale)
 
@@ -59,7 +59,9 @@ class HarmModel:
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         """P(category) for each category the model knows."""
-        uniq = set(feats)
+        # sorted: the sum's rounding and every tie must not depend on the process's string
+        # hashing, so the same post gets the same answer in every run
+        uniq = sorted(set(feats))
         scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0  # as `feature_values`
         get = self._index.get
         rows = [ws for ws in map(get, uniq) if ws is not None]
@@ -78,7 +80,7 @@ class HarmModel:
     def contributions(self, cat: str, feats: list[str]) -> dict[str, float]:
         """Each present feature's weight for `cat` (for choosing evidence)."""
         w = self.categories[cat].weights
-        return {f: w[f] for f in set(feats) if f in w}
+        return {f: w[f] for f in sorted(set(feats)) if f in w}
 
 
 @lru_cache(maxsize=1)
