@@ -17,6 +17,7 @@ from vaderSentiment.vaderSentiment import (
     N_SCALAR,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
+    SentiText,
     negated,
 )
 
@@ -34,13 +35,42 @@ def _lowered(words: list[str]) -> list[str]:
 
 
 class FastAnalyzer(SentimentIntensityAnalyzer):
-    """`SentimentIntensityAnalyzer` whose helper checks share one lower-cased word list."""
+    """`SentimentIntensityAnalyzer` whose helper checks share one lower-cased word list, and
+    which skips VADER's character-by-character emoji pass when the text has no emoji."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # VADER replaces single characters found in its emoji table by their description
+        self._emoji_chars = frozenset(k for k in self.emojis if len(k) == 1)
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         try:
+            if self._emoji_chars.isdisjoint(text):
+                return self._scores(text.strip())
             return super().polarity_scores(text)
         finally:
             _local.lowered = None  # never keep a reference to the last text's words
+
+    def _scores(self, text: str) -> dict[str, float]:
+        """VADER's `polarity_scores` after its emoji pass (its own code, unchanged)."""
+        sentitext = SentiText(text)
+        sentiments: list[float] = []
+        words_and_emoticons = sentitext.words_and_emoticons
+        for i, item in enumerate(words_and_emoticons):
+            valence = 0
+            if item.lower() in BOOSTER_DICT:
+                sentiments.append(valence)
+                continue
+            if (
+                i < len(words_and_emoticons) - 1
+                and item.lower() == "kind"
+                and words_and_emoticons[i + 1].lower() == "of"
+            ):
+                sentiments.append(valence)
+                continue
+            sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words_and_emoticons, sentiments)
+        return self.score_valence(sentiments, text)
 
     @staticmethod
     def _but_check(words_and_emoticons: list[str], sentiments: list[float]) -> list[float]:
