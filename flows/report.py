@@ -34,10 +34,12 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     lines = [
-        " | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
+        " | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
         "-+-".join("-" * w for w in widths),
     ]
-    lines += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    lines += [
+        " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells
+    ]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
