@@ -6,16 +6,31 @@ key as `schools[0].sources[2].url: <what is wrong>`.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+import soupsieve
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schoolwatch.errors import ConfigError
 
 SOURCE_KINDS = ("rss", "web")
+SELECTOR_FIELDS = ("item", "text", "title", "author", "published", "link")
+_ATTRIBUTE = re.compile(r"^[A-Za-z_:][\w:.-]*$")
+
+
+def split_selector(spec: str) -> tuple[str, str | None]:
+    """`"selector@attribute"` -> (selector, attribute); plain `"selector"` -> (selector, None).
+
+    `"@href"` reads an attribute of the item itself (empty selector).
+    """
+    selector, at, attribute = spec.strip().rpartition("@")
+    if at and _ATTRIBUTE.match(attribute):
+        return selector.strip(), attribute
+    return spec.strip(), None
 
 
 class _Model(BaseModel):
@@ -82,6 +97,18 @@ class SourceConfig(_Model):
     def _known_kind(cls, v: str) -> str:
         if v not in SOURCE_KINDS:
             raise ValueError(f"unknown source kind {v!r}; valid kinds: {', '.join(SOURCE_KINDS)}")
+        return v
+
+    @field_validator(*SELECTOR_FIELDS)
+    @classmethod
+    def _css_selector(cls, v: str | None) -> str | None:
+        selector = split_selector(v)[0] if v else ""
+        if selector:
+            try:
+                soupsieve.compile(selector)
+            except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as e:
+                first = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise ValueError(f"invalid CSS selector {selector!r}: {first}") from None
         return v
 
     @field_validator("url")

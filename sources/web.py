@@ -27,13 +27,12 @@ from urllib.parse import urldefrag, urljoin
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from soupsieve import SelectorSyntaxError
 
-from schoolwatch.config import SourceConfig
+from schoolwatch.config import SourceConfig, split_selector
 from schoolwatch.errors import FetchError
 from schoolwatch.models import Post
 from sources.identity import post_id
 from sources.text import collapse, element_text, parse_datetime
 
-_ATTRIBUTE = re.compile(r"^[A-Za-z_:][\w:.-]*$")
 _ID_ATTRIBUTES = ("id", "data-id", "data-post-id", "data-comment-id")
 
 
@@ -97,7 +96,7 @@ def _field(item: Tag, spec: str | None, source: SourceConfig, base_url: str) -> 
     """The value `spec` names inside `item`: the first match's text or attribute."""
     if not spec:
         return None
-    selector, attribute = _split_spec(spec)
+    selector, attribute = split_selector(spec)
     if selector:
         found = _select(item, selector, source, base_url)
         if not found:
@@ -111,13 +110,6 @@ def _field(item: Tag, spec: str | None, source: SourceConfig, base_url: str) -> 
     if isinstance(value, list):  # multi-valued attributes such as class
         value = " ".join(value)
     return collapse(value) if value else None
-
-
-def _split_spec(spec: str) -> tuple[str, str | None]:
-    selector, at, attribute = spec.strip().rpartition("@")
-    if at and _ATTRIBUTE.match(attribute):
-        return selector.strip(), attribute
-    return spec.strip(), None
 
 
 def _select(root: Tag, selector: str, source: SourceConfig, base_url: str) -> list[Tag]:

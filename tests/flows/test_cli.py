@@ -53,6 +53,11 @@ def run_cli(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.
             "schools[0].sources[0].url: 'ftp://a.example/' is not an http(s) URL",
         ),
         ('[http]\ntimeout_s = -1\n[emial]\nfrom = "a@b.example"', "http.timeout_s"),
+        (
+            '[[schools]]\nid = "x"\nname = "X"\n[[schools.sources]]\nid = "s"\nkind = "web"\n'
+            'url = "https://a.example/"\nitem = "article..post"\ntext = "p"',
+            "schools[0].sources[0].item: invalid CSS selector 'article..post'",
+        ),
     ],
 )
 def test_invalid_config_is_one_line_per_problem_and_exit_2(tmp_path, capsys, toml, expected):
