@@ -89,20 +89,8 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
         "severity": a.severity,
         "rung": a.rung,
         "sentiment": round(a.sentiment, 4),
-        "evidence": [
-            {
-                "category": e.category,
-                "field": e.field,
-                "start": e.start,
-                "end": e.end,
-                "text": e.text,
-                "reason": e.reason,
-            }
-            for e in a.evidence
-        ],
-        "matched": [
-            {"field": m.field, "start": m.start, "end": m.end, "text": m.text} for m in a.matched
-        ],
+        "evidence": [e.as_dict() for e in a.evidence],
+        "matched": [m.as_dict() for m in a.matched],
     }
 
 

@@ -554,14 +554,36 @@ def render_alert(
         f"CRITICAL — {short_name(school)}: {cats} on {clean(item.source_id, limit=40)}, "
         f"case {item.case_id or 'new'}"
     )
+    intro = f"{school.name}. This item will also be listed in the next digest."
+    banner = "Critical: act now"
+    return _one_item_email(item, school, subject, "critical", banner, intro, config_hint)
+
+
+def _one_item_email(
+    item: FlaggedItem,
+    school: SchoolConfig,
+    subject: str,
+    colour: str,
+    banner: str,
+    intro: str,
+    config_hint: str,
+    note: str | None = None,
+) -> RenderedEmail:
+    """An email about one item: a coloured banner, an intro, an optional note, the item."""
     doc = _Doc([], [])
     doc.html.append(
-        f'<div style="background:{_COLOURS["critical"]};color:#fff;padding:10px 12px;'
-        f'border-radius:4px;font-size:20px;font-weight:bold;">Critical: act now</div>'
+        f'<div style="background:{_COLOURS[colour]};color:#fff;padding:10px 12px;'
+        f'border-radius:4px;font-size:20px;font-weight:bold;">{banner}</div>'
     )
-    doc.text.append("CRITICAL: ACT NOW")
-    doc.para(f"{school.name}. This item will also be listed in the next digest.")
-    doc.html.append(_item_html(item, _COLOURS["critical"], config_hint, words=True))
+    doc.text.append(banner.upper())
+    doc.para(intro)
+    if note:
+        doc.para(
+            note,
+            "margin:8px 0;padding:8px;background:#faf5ff;border-left:4px solid "
+            f"{_COLOURS[colour]};",
+        )
+    doc.html.append(_item_html(item, _COLOURS[colour], config_hint, words=True))
     doc.text.append(_item_text(item, config_hint, words=True))
     _footer(doc, school, item.first_seen_at)
     return RenderedEmail(subject, "\n".join(doc.text) + "\n", _page(subject, doc.html))
@@ -592,23 +614,11 @@ def render_safeguarding(
     personal = "personal_data" in item.categories
     kind = "personal data disclosed" if personal else "allegation against staff"
     subject = f"SAFEGUARDING — {short_name(school)}: {kind}, case {item.case_id or 'new'}"
-    doc = _Doc([], [])
-    doc.html.append(
-        f'<div style="background:{_COLOURS["safeguarding"]};color:#fff;padding:10px 12px;'
-        f'border-radius:4px;font-size:20px;font-weight:bold;">Safeguarding: for the DSL</div>'
-    )
-    doc.text.append("SAFEGUARDING: FOR THE DSL")
-    doc.para(f"{school.name}. The SLT digest shows only this case's id, not its details.")
+    intro = f"{school.name}. The SLT digest shows only this case's id, not its details."
     note = _DATA_NOTE if personal and not alleges_staff_harmed_child(item) else _LADO_NOTE
-    doc.para(
-        note,
-        "margin:8px 0;padding:8px;background:#faf5ff;border-left:4px solid "
-        f"{_COLOURS['safeguarding']};",
+    return _one_item_email(
+        item, school, subject, "safeguarding", "Safeguarding: for the DSL", intro, config_hint, note
     )
-    doc.html.append(_item_html(item, _COLOURS["safeguarding"], config_hint, words=True))
-    doc.text.append(_item_text(item, config_hint, words=True))
-    _footer(doc, school, item.first_seen_at)
-    return RenderedEmail(subject, "\n".join(doc.text) + "\n", _page(subject, doc.html))
 
 
 def html_for_browser(rendered: RenderedEmail) -> str:

@@ -70,6 +70,10 @@ class Span:
     end: int
     text: str
 
+    def as_dict(self) -> dict[str, object]:
+        """The span as JSON-ready values (field by field: `asdict` deep-copies, and is slow)."""
+        return {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -81,6 +85,17 @@ class Evidence:
     end: int
     text: str
     reason: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The evidence as JSON-ready values (the `classify` output and the stored form)."""
+        return {
+            "category": self.category,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)

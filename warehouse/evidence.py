@@ -66,17 +66,7 @@ def _write_post(folder: Path, item: FlaggedItem, versions: list[tuple]) -> dict:
         "severity": item.severity,
         "rung": item.rung,
         "rung_name": RUNG_NAMES[item.rung],
-        "evidence": [
-            {
-                "category": e.category,
-                "field": e.field,
-                "start": e.start,
-                "end": e.end,
-                "text": e.text,
-                "reason": e.reason,
-            }
-            for e in item.evidence
-        ],
+        "evidence": [e.as_dict() for e in item.evidence],
         "versions": entries,
     }
 
