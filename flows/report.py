@@ -98,7 +98,7 @@ def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
         f"  new posts stored: {summary['new_posts']}, new versions: {summary['new_versions']}",
         file=out,
     )
-    print(f"  flagged this run: {flagged}", file=out)
+    print(f"  flagged among them: {flagged} ({summary['new_flagged']} newly flagged)", file=out)
     print(f"  alerts sent: {summary['alerts_sent']}", file=out)
     for where in summary.get("digests") or []:
         print(f"  digest: {where}", file=out)
