@@ -94,41 +94,41 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
     }
 
 
-class _BadLine(ValueError):
+class BadLine(ValueError):
     """One input line that cannot be classified; the message goes into its `error` field."""
 
 
 def _field(obj: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
     value = obj.get(key, default)
     if value is not None and not isinstance(value, kind):
-        raise _BadLine(f"{key!r} must be a {kind.__name__}")
+        raise BadLine(f"{key!r} must be a {kind.__name__}")
     return value
 
 
-def _parse_line(config: Config, line: str) -> tuple[str, SchoolConfig, dict[str, Any]]:
+def parse_line(config: Config, line: str) -> tuple[str, SchoolConfig, dict[str, Any]]:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
-        raise _BadLine(f"not valid JSON: {e}") from None
+        raise BadLine(f"not valid JSON: {e}") from None
     if not isinstance(obj, dict):
-        raise _BadLine("each line must be a JSON object")
+        raise BadLine("each line must be a JSON object")
     post_id = obj.get("id")
     if not isinstance(post_id, str | int) or isinstance(post_id, bool) or str(post_id) == "":
-        raise _BadLine("'id' is required (a string)")
+        raise BadLine("'id' is required (a string)")
     text = _field(obj, "text", str)
     if text is None:
-        raise _BadLine("'text' is required (a string)")
+        raise BadLine("'text' is required (a string)")
     school_id = _field(obj, "school", str)
     if school_id is None:
         if len(config.schools) != 1:
             known = ", ".join(s.id for s in config.schools) or "none"
-            raise _BadLine(f"'school' is required when the config has several schools ({known})")
+            raise BadLine(f"'school' is required when the config has several schools ({known})")
         school = config.schools[0]
     else:
         try:
             school = config.school(school_id)
         except ConfigError as e:
-            raise _BadLine(str(e)) from None
+            raise BadLine(str(e)) from None
     fields = {
         "title": _field(obj, "title", str, "") or "",
         "text": text,
@@ -160,12 +160,12 @@ def classify_stream(config: Config, lines: Iterable[str], out: TextIO) -> int:
         if not line.strip():
             continue
         try:
-            post_id, school, fields = _parse_line(config, line)
+            post_id, school, fields = parse_line(config, line)
             result = assessment_json(assess(school, post_id=post_id, **fields))
             result["id"] = _error_id(line)  # echo the id as given (a number stays a number)
-        except (_BadLine, RecursionError) as e:
+        except (BadLine, RecursionError) as e:
             bad += 1
-            message = str(e) if isinstance(e, _BadLine) else "JSON nested too deeply"
+            message = str(e) if isinstance(e, BadLine) else "JSON nested too deeply"
             result = {"id": _error_id(line), "line": number, "error": message}
         # ASCII escapes keep the output valid whatever the input held (lone surrogates too).
         out.write(json.dumps(result) + "\n")
