@@ -92,11 +92,8 @@ def classify(
             and any(c in chosen for c in book.harassment_when_targeted)
         )
         cued = _cued(cat, cues, book, chosen)
-        if (
-            cat in ruled
-            or combined
-            or (cued and _model_says(cat, probs.get(cat, 0.0), signals, book))
-        ):
+        p = probs.get(cat, 0.0)
+        if cat in ruled or combined or (cued and _model_says(cat, p, signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []
     for cat in chosen:
@@ -366,7 +363,8 @@ def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
         # a model-only threat needs serious violence, a weapon or death named in the post, or
         # a forward-looking cue (an intent, a wish, a warning), and none of it set aside as
         # sport, a game, an exam, the writer themself, a quotation, a news report
-        return "#threat_cue" in cues and "#countered" not in cues
+        cued = "#threat_cue" in cues or "#rule:forward.intent" in cues
+        return cued and "#countered" not in cues
     """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
     and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)
