@@ -73,11 +73,14 @@ class EmailConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
 class AlertsConfig(_Model):
     # A threat goes out as an immediate alert only when the classifier's calibrated confidence
     # in it is at least this; a less certain one is listed in the digest as "Possible threat:
     # please check", never dropped.
-    min_confidence: Annotated[float, Field(ge=0, le=1)] = 0.5
+    min_confidence: Annotated[float, Field(ge=0, le=1)] = DEFAULT_MIN_CONFIDENCE
 
 
 class Person(_Model):

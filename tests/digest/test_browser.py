@@ -68,9 +68,9 @@ def page(tmp_path: Path, data, school) -> Path:
     long_one = item(
         "p-long",
         "Supercalifragilistic" * 8 + " <table width=2000><tr><td>wide</td></tr></table>",
-        ("complaint",),
-        "low",
-        1,
+        ("harassment",),
+        "medium",
+        2,
         url="https://forum.example/t/" + "very-long-path-" * 20,
         author="someone_with_an_extremely_long_username_that_never_breaks_at_all_anywhere",
     )
