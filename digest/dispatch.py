@@ -78,11 +78,12 @@ def send_school_digest(
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
-    Nothing new and nothing overdue with `send_empty = false`: nothing is sent. `dry_run`
+    With nothing new, a digest goes at most once a day: the overdue cases, or (unless
+    `send_empty = false`) a "nothing needs action" message. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing. Threats below
     `min_confidence` are listed as possible threats to check.
     """
-    if not data.items and not data.overdue and not _empty_digest_due(data, school):
+    if not data.items and not _reminder_due(data, school):
         return DigestOutcome(school.id, "skipped")
     rendered = render_digest(data, school, config_hint=config_hint, min_confidence=min_confidence)
     summary = digest_markdown(data, school, min_confidence=min_confidence)
@@ -102,9 +103,10 @@ def send_school_digest(
     return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
 
 
-def _empty_digest_due(data: DigestData, school: SchoolConfig) -> bool:
-    """A "nothing needs action" message proves the monitor ran: at most one a day (London)."""
-    if not school.send_empty:
+def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:
+    """Whether a digest with nothing new goes out: at most one a day (London time), listing
+    the overdue cases, or saying "nothing needs action" to prove the monitor ran."""
+    if not (data.overdue or school.send_empty):
         return False
     if data.last_digest_at is None:
         return True

@@ -38,7 +38,7 @@ window.addEventListener("load", () => {{
   const frame = document.getElementById("phone");
   const root = frame.contentDocument.documentElement;
   document.body.setAttribute("data-measure",
-    root.scrollWidth + "x" + frame.contentWindow.innerWidth);
+    root.scrollWidth + "x" + frame.contentWindow.innerWidth + "x" + root.scrollHeight);
 }});
 </script></body></html>"""
 
@@ -83,7 +83,7 @@ def page(tmp_path: Path, data, school) -> Path:
 
 def test_no_horizontal_overflow_at_phone_width(tmp_path: Path, page: Path):
     dom = chromium(tmp_path, "--window-size=800,1000", "--dump-dom", page.as_uri()).stdout
-    found = re.search(r'data-measure="(\d+)x(\d+)"', dom)
+    found = re.search(r'data-measure="(\d+)x(\d+)x\d+"', dom)
     assert found, "the measuring script did not run"
     scroll_width, inner_width = map(int, found.groups())
     assert inner_width == PHONE_WIDTH

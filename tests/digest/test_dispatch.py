@@ -175,3 +175,13 @@ def test_a_threat_below_min_confidence_is_not_alerted_but_listed(smtp, data, ite
     assert msg["Subject"] == "St Aldric's: 1 possible threat — Mon 23 Nov"
     body = msg.get_body(("plain",)).get_content()
     assert "POSSIBLE THREAT: PLEASE CHECK" in body and "«Watch your back»" in body
+
+
+def test_overdue_cases_alone_are_sent_at_most_once_a_day(smtp, data, school):
+    reminder = replace(data, items=(), last_digest_at=NOW - timedelta(hours=1))
+    assert send_school_digest(reminder, school, smtp.config(), min_confidence=0.5).status == (
+        "skipped"
+    )
+    yesterday = replace(reminder, last_digest_at=NOW - timedelta(days=1))
+    outcome = send_school_digest(yesterday, school, smtp.config(), min_confidence=0.5)
+    assert outcome.status == "sent" and "1 overdue" in outcome.subject
