@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="classify JSON lines from stdin (no network, no database)",
         description='Read JSON lines {"id", "text", "title"?, "school"?, "local"?} '
         'on stdin; write one JSON line per input: {"id", "mentions", '
-        '"categories", "severity", "rung", "sentiment", "evidence"}.',
+        '"categories", "severity", "rung", "sentiment", "confidence", "evidence"}.',
     )
     _add_config(p)
     p.set_defaults(func=cmd_classify)
