@@ -205,8 +205,9 @@ def _says_something(title: str, author: str) -> bool:
 
 def _short(item: FlaggedItem) -> tuple[Segment, ...]:
     """A line's worth of the post: the stretch around its first evidence, after a short title."""
+    text_marked = any(e.field == "text" for e in item.evidence)
     title_marked = any(e.field == "title" for e in item.evidence)
-    if title_marked or not item.text.strip():
+    if (title_marked and not text_marked) or not item.text.strip():
         return tuple(shorten(excerpt(item.title, item.evidence, "title", **_LINE), _LINE_CHARS))
     body = excerpt(item.text, item.evidence, "text", **_LINE)
     title = clean(item.title)

@@ -1,13 +1,12 @@
 """The digest at a phone's width in headless Chromium: nothing wider than the screen.
 
-Skipped where Chromium is not installed (Debian: `apt-get install chromium`). With
-SCHOOLWATCH_WRITE_DOCS=1 the screenshot is also written to docs/digest.png.
+Skipped where Chromium is not installed (Debian: `apt-get install chromium`). The README's
+picture is the demo's digest (tests/flows/test_demo_digest.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import struct
@@ -27,7 +26,6 @@ CHROMIUM = next(
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)"
 )
-DOCS_PNG = Path(__file__).resolve().parents[2] / "docs" / "digest.png"
 
 # Headless Chromium will not make a window narrower than 500 px for --dump-dom, so the digest
 # is laid out in a phone-wide iframe; once loaded, its scroll width is written into the DOM.
@@ -99,6 +97,3 @@ def test_screenshot_at_phone_width(tmp_path: Path, data, school):
     chromium(tmp_path, f"--window-size={PHONE_WIDTH},3560", f"--screenshot={shot}", path.as_uri())
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (PHONE_WIDTH, 3560)
-    if os.environ.get("SCHOOLWATCH_WRITE_DOCS") == "1":
-        DOCS_PNG.parent.mkdir(exist_ok=True)
-        DOCS_PNG.write_bytes(png)

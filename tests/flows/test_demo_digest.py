@@ -16,6 +16,7 @@ import pytest
 import sources
 from analysis.assess import assess_posts
 from digest.render import html_for_browser, render_digest
+from digest.urgency import needs_alert
 from flows.demo import serve_site, write_config
 from schoolwatch.config import load_config
 from sources.http import HttpClient
@@ -38,8 +39,11 @@ def demo_digest(tmp_path_factory):
     assessments = assess_posts(posts, {school.id: school})
     wh = Warehouse(cfg.warehouse.path)
     wh.store_run("demo", datetime.now(UTC), results, assessments, posts=posts)
+    threshold = cfg.alerts.min_confidence
+    alerted = [i.post_id for i in wh.pending_alerts(school.id) if needs_alert(i, threshold)]
+    wh.mark_alerted(school.id, alerted, school.alert_to, datetime.now(UTC))  # as the run does
     data = wh.digest_data(school.id, school.name, datetime.now(UTC))
-    return render_digest(data, school), data
+    return render_digest(data, school, min_confidence=threshold), data
 
 
 def test_demo_digest_has_every_section_the_sample_data_calls_for(demo_digest):
