@@ -30,7 +30,6 @@ from digest.view import (
     digest_view,
     record_command,
     safe_url,
-    sections,
     short_school_name,
 )
 from schoolwatch.config import DEFAULT_MIN_CONFIDENCE, SchoolConfig
@@ -212,7 +211,7 @@ def digest_markdown(
         chart=False,
     )
     lines = [f"### {_md(view.subject)}", ""]
-    rows = [(s, c) for s in sections(data, min_confidence) for c in s.cases]
+    rows = [(s, c) for s in view.sections for c in s.cases]
     if rows:
         lines += [
             "| section | case | respond by | next step | categories | source |",

@@ -271,7 +271,7 @@ def post_view(
 
 
 def _arrived(item: FlaggedItem) -> datetime:
-    return (item.published_at or item.first_seen_at).astimezone(UTC)
+    return london(item.published_at or item.first_seen_at)
 
 
 def _lead(group: Sequence[FlaggedItem], key: Callable[[FlaggedItem], bool]) -> FlaggedItem:
@@ -444,7 +444,7 @@ def subject(data: DigestData, parts: Sequence[SectionView], short_name: str) -> 
     return f"{short_name}: {counts} — {day_text(data.generated_at)}"
 
 
-def _banner(parts: Sequence[SectionView], now: datetime) -> tuple[str, str]:
+def _banner(parts: Sequence[SectionView]) -> tuple[str, str]:
     keys = {s.key for s in parts}
     if "critical" in keys:
         n = len(next(s for s in parts if s.key == "critical").cases)
@@ -538,7 +538,7 @@ def digest_view(
     """Everything one school's digest shows, in order."""
     parts = sections(data, min_confidence)
     failing = _failing(data.sources)
-    banner, colour = _banner(parts, data.generated_at)
+    banner, colour = _banner(parts)
     return DigestView(
         subject=subject(data, parts, short_name),
         title=f"{school_name} · {day_text(data.generated_at)}",
@@ -596,8 +596,6 @@ def alert_view(
 
 
 __all__ = [
-    "ALERT_TO",
-    "ALERT_TO_SHORT",
     "CHART_CID",
     "AlertView",
     "CaseView",
