@@ -438,3 +438,12 @@ def test_template_syntax_in_a_post_is_just_text(data, school):
     rendered = render_digest(replace(data, items=(sly,), overdue=()), school)
     assert "{{ 7*7 }} {% raw %}" in rendered.text and "{{ 7*7 }} {% raw %}" in rendered.html
     assert "49" not in rendered.text
+
+
+def test_an_overdue_safeguarding_case_is_shown_by_its_id_alone(data, school, items):
+    late = replace(items[6], respond_by=NOW - timedelta(hours=5))
+    text = render_digest(replace(data, items=(), overdue=(late,)), school).text
+    assert (
+        "* case-p-address · Overdue by 5 h · Report and hide (rung 2) · safeguarding matter" in text
+    )
+    assert "Mill Street" not in text and "brackenford_mum" not in text
