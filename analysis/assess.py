@@ -54,6 +54,7 @@ def assess(school: SchoolConfig, *, post_id: str, title: str, text: str, local: 
         sentiment=sentiment(title, text, matched),
         evidence=harm.evidence,
         classifier_version=CLASSIFIER_VERSION,
+        confidence=dict(harm.confidence),
     )
 
 
@@ -79,8 +80,9 @@ def assess_posts(posts: Iterable[Post], schools: dict[str, SchoolConfig]) -> lis
 def assessment_json(a: Assessment) -> dict[str, Any]:
     """The `schoolwatch classify` output object for one assessment (DESIGN.md §7).
 
-    Beyond the contract's fields: `reason` on each evidence span, and `matched`, the spans that
-    made the post a mention of the school (names, or people's names on a local source).
+    `confidence` maps each category given to its calibrated probability (0..1). Beyond the
+    contract's fields: `reason` on each evidence span, and `matched`, the spans that made the
+    post a mention of the school (names, or people's names on a local source).
     """
     return {
         "id": a.post_id,
@@ -89,6 +91,7 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
         "severity": a.severity,
         "rung": a.rung,
         "sentiment": round(a.sentiment, 4),
+        "confidence": {c: round(p, 4) for c, p in a.confidence.items()},
         "evidence": [e.as_dict() for e in a.evidence],
         "matched": [m.as_dict() for m in a.matched],
     }
@@ -151,7 +154,7 @@ def classify_stream(config: Config, lines: Iterable[str], out: TextIO) -> int:
 
     Input objects: `{"id", "text", "title"?, "school"?, "local"?}`; `school` defaults to
     the only school in `config`. Output: `{"id", "mentions", "categories", "severity",
-    "rung", "sentiment", "evidence"}`. A line that cannot be classified gets
+    "rung", "sentiment", "confidence", "evidence"}`. A line that cannot be classified gets
     `{"id", "line", "error"}` instead and processing continues; blank lines are skipped.
     Returns the number of bad lines.
     """

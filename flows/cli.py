@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="classify JSON lines from stdin (no network, no database)",
         description='Read JSON lines {"id", "text", "title"?, "school"?, "local"?} '
         'on stdin; write one JSON line per input: {"id", "mentions", '
-        '"categories", "confidence", "severity", "rung", "sentiment", "evidence"}. '
+        '"categories", "severity", "rung", "sentiment", "confidence", "evidence"}. '
         "With --explain, print instead each step that decided each category.",
     )
     _add_config(p)
