@@ -1,6 +1,7 @@
 """How well the classifier's `confidence` matches how often it is right, on held-out posts.
 
-    uv run python -m analysis.calibration --real-dir ../shared/data/jigsaw --out docs/calibration.png
+    uv run python -m analysis.calibration --real-dir ../shared/data/jigsaw \
+        --out docs/calibration.png
 
 Every category the classifier sets on a post of the held-out sets (the adversarial sets in
 `analysis/data/eval/`, and the held-out real comments when `--real-dir` has them) gives one
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -44,7 +46,7 @@ def points(config: Config, records: Sequence[dict[str, Any]], measured: set[str]
 def table(pts: Sequence[tuple[str, float, bool]]) -> list[tuple[float, float, int, float]]:
     """Per bin: (low, high, count, share right)."""
     rows = []
-    for lo, hi in zip(BINS, BINS[1:], strict=False):
+    for lo, hi in itertools.pairwise(BINS):
         inside = [right for _, c, right in pts if lo <= c < hi]
         if inside:
             rows.append((lo, min(hi, 1.0), len(inside), sum(inside) / len(inside)))
