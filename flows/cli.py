@@ -194,10 +194,15 @@ def _config(args: argparse.Namespace):
     return load_config(args.config)
 
 
-def _warehouse(args: argparse.Namespace):
+def _warehouse(args: argparse.Namespace, *, migrate: bool = True):
+    """The configured warehouse; while another process holds the file, says so on stderr."""
     from warehouse import Warehouse
 
-    return Warehouse(_config(args).warehouse.path)
+    return Warehouse.from_config(_config(args).warehouse, migrate=migrate, on_wait=_say)
+
+
+def _say(line: str) -> None:
+    print(f"schoolwatch: {line}", file=sys.stderr, flush=True)
 
 
 def _prefect() -> None:
@@ -208,7 +213,9 @@ def _prefect() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _warehouse(args)  # a bad file or an unwritable warehouse fails here, before Prefect starts
+    # a bad file or an unwritable warehouse path fails here, before Prefect starts (without
+    # opening the file: the run does not wait for an analyst before fetching)
+    _warehouse(args, migrate=False)
     _prefect()
     from flows.daily import daily_monitor
     from flows.report import print_run_summary
@@ -285,12 +292,11 @@ def cmd_cases_export(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     from flows.report import print_rows
     from schoolwatch.errors import WarehouseError
-    from warehouse import Warehouse
 
-    path = _config(args).warehouse.path
-    if not path.exists():
-        raise WarehouseError(f"no warehouse at {path} yet; run `schoolwatch run` first")
-    columns, rows = Warehouse(path).query(args.query)
+    warehouse = _warehouse(args, migrate=False)
+    if not warehouse.path.exists():
+        raise WarehouseError(f"no warehouse at {warehouse.path} yet; run `schoolwatch run` first")
+    columns, rows = warehouse.query(args.query)
     print_rows(columns, rows, args.format)
     return 0
 

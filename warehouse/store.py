@@ -120,18 +120,15 @@ def record_fetches(
     return _count(con, "fetches") - before
 
 
-def validators(
-    con: duckdb.DuckDBPyConnection, school_id: str
-) -> dict[str, tuple[str | None, str | None]]:
-    """(etag, last_modified) per source from its last `ok` fetch, for a conditional GET."""
+def validators(con: duckdb.DuckDBPyConnection) -> dict[Key, tuple[str | None, str | None]]:
+    """(etag, last_modified) per (school, source) from its last `ok` fetch, for a conditional
+    GET."""
     rows = con.execute(
-        "SELECT source_id, etag, last_modified FROM fetches "
-        "WHERE school_id = $1 AND status = 'ok' "
-        "QUALIFY row_number() OVER (PARTITION BY source_id "
-        "                           ORDER BY fetched_at DESC, fetch_id DESC) = 1",
-        [school_id],
+        "SELECT school_id, source_id, etag, last_modified FROM fetches WHERE status = 'ok' "
+        "QUALIFY row_number() OVER (PARTITION BY school_id, source_id "
+        "                           ORDER BY fetched_at DESC, fetch_id DESC) = 1"
     ).fetchall()
-    return {source_id: (etag, modified) for source_id, etag, modified in rows}
+    return {(school, source): (etag, modified) for school, source, etag, modified in rows}
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
