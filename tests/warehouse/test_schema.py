@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 import threading
 
 import pytest
 
 from schoolwatch.errors import WarehouseError
-from tests.warehouse.builders import SCHOOL, T0, count, make_assessment, make_post, store
+from tests.warehouse.builders import (
+    SCHOOL,
+    T0,
+    count,
+    hold_file,
+    make_assessment,
+    make_post,
+    store,
+)
 from warehouse import Warehouse
 
 VIEW_COLUMNS = {
@@ -119,30 +125,10 @@ def test_query_before_any_run_says_how_to_create(tmp_path):
         Warehouse(tmp_path / "none.duckdb", migrate=False).query("SELECT 1")
 
 
-HOLD_LOCK = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
-print("locked", flush=True)
-sys.stdin.readline()
-"""
-
-
-def _hold(path, mode):
-    """Another process with the file open until it reads a line."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(path), mode],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
-
-
 def test_analysts_read_only_session_does_not_block_reads(wh):
     p = make_post()
     store(wh, [(p, make_assessment(p))])
-    analyst = _hold(wh.path, "read_only")
+    analyst = hold_file(wh.path, "read_only")
     try:
         again = Warehouse(wh.path, lock_timeout_s=0.2)  # schema current: opens read-only
         assert again.query("SELECT post_id FROM mentions")[1] == [("p1",)]
@@ -161,7 +147,7 @@ def test_analysts_read_only_session_does_not_block_reads(wh):
 
 
 def test_locked_by_another_process(wh):
-    holder = _hold(wh.path, "read_write")
+    holder = hold_file(wh.path, "read_write")
     try:
         with pytest.raises(WarehouseError, match="is locked by another process") as e:
             Warehouse(wh.path, lock_timeout_s=0.2).list_cases()
@@ -181,7 +167,7 @@ def test_waiting_for_the_file_says_who_holds_it_and_goes_on_when_it_is_free(wh, 
     store(wh, [(p, make_assessment(p))])
     heard: list[str] = []
     waiting = Warehouse(wh.path, lock_timeout_s=30, on_wait=heard.append)
-    analyst = _hold(wh.path, "read_write")  # e.g. `duckdb data/schoolwatch.duckdb`
+    analyst = hold_file(wh.path, "read_write")  # e.g. `duckdb data/schoolwatch.duckdb`
     letting_go = threading.Timer(1.5, analyst.communicate, args=("\n",))
     letting_go.start()
     try:
