@@ -111,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser(
+        "forget",
+        help="erase an author's posts (UK GDPR erasure), except those an open case holds",
+        description="Erase every stored post by this author (exact name as stored; on one "
+        "site with --site): its versions, raw bytes, assessments and delivery records, and "
+        "closed cases left empty. Posts an open case holds are kept and listed: close the "
+        "case, then run forget again. The Parquet snapshots are rewritten. The same posts "
+        "are not stored again by later runs.",
+    )
+    _add_config(p)
+    p.add_argument("--author", required=True, metavar="NAME", help="the author name as stored")
+    p.add_argument("--site", metavar="S", help="only posts on this site (host, e.g. forum.example)")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser(
         "serve",
         help="run the deployments' schedules in-process (Prefect serve)",
         description="Serve the daily-monitor (06:00) and digest (07:30 Mon-Fri) "
@@ -299,6 +313,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
     columns, rows = warehouse.query(args.query)
     print_rows(columns, rows, args.format)
     return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from flows.report import print_erasure
+
+    cfg = _config(args)
+    warehouse = _warehouse(args)
+    result = warehouse.forget_author(args.author, args.site)
+    print_erasure(result)
+    if result.erased and cfg.warehouse.snapshots.exists():
+        warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
+        print(f"Parquet snapshots in {cfg.warehouse.snapshots} rewritten without them")
+    return 0 if result.erased or result.held else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

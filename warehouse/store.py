@@ -16,6 +16,7 @@ import duckdb
 from schoolwatch.models import Assessment, FetchResult, Post
 from warehouse.connection import insert_rows
 from warehouse.deadlines import respond_by
+from warehouse.erasure import erased_among
 from warehouse.records import StoreSummary, evidence_json, spans_json
 
 Key = tuple[str, str]  # (school_id, post_id)
@@ -230,7 +231,8 @@ def store_posts(
     assessments: list[Assessment],
     now: datetime,
 ) -> tuple[StoreSummary, list[Flagging]]:
-    """Store the posts that mention a school, their new versions and needed assessments.
+    """Store the posts that mention a school, their new versions and needed assessments
+    (not those erased on request).
 
     Returns the counts and the newly flagged posts that still need a case.
     """
@@ -238,6 +240,8 @@ def store_posts(
     batch = {
         k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
     }
+    for key in erased_among(con, list(batch)):  # erased on request: never stored again
+        del batch[key]
     known = _known(con, list(batch))
     new_posts, contents, updates, assess_rows, flaggings = [], [], [], [], []
     for key, post in batch.items():

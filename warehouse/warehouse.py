@@ -29,7 +29,16 @@ import duckdb
 from schoolwatch.config import WarehouseConfig
 from schoolwatch.errors import WarehouseError
 from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
-from warehouse import cases, digest_queries, evidence, maintenance, rescoring, schema, store
+from warehouse import (
+    cases,
+    digest_queries,
+    erasure,
+    evidence,
+    maintenance,
+    rescoring,
+    schema,
+    store,
+)
 from warehouse.connection import WaitReporter, check_path, connect, one_line, transaction
 from warehouse.records import Case, CaseDetail, StoreSummary
 
@@ -236,6 +245,15 @@ class Warehouse:
     def add_assessments(self, assessments: list[Assessment]) -> int:
         """Add assessments of stored posts, keeping earlier ones; returns rows added."""
         return self._run(lambda con: rescoring.add_assessments(con, assessments, _now()))
+
+    # -- erasure --------------------------------------------------------------------------
+
+    def forget_author(self, author: str, site: str | None = None) -> erasure.Erasure:
+        """Erase `author`'s posts (on `site` only, when given) except those an open case holds.
+
+        See `warehouse.erasure` for what goes; the result says what was erased and kept.
+        """
+        return self._run(lambda con: erasure.forget_author(con, author, site, _now()))
 
     # -- maintenance and analysts ---------------------------------------------------------
 
