@@ -126,10 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "serve",
-        help="run the deployments' schedules in-process (Prefect serve)",
-        description="Serve the daily-monitor (06:00) and digest (07:30 Mon-Fri) "
-        "schedules, Europe/London, from this process, for a machine without a "
-        "Prefect server or worker. Stop with Ctrl-C.",
+        help="run the schedules from the config, with a local Prefect server that fires them",
+        description="Serve the daily-monitor and digest schedules of the config's [schedule] "
+        "(default 06:00 daily and 07:30 Monday to Friday, Europe/London) from this process. "
+        "With PREFECT_API_URL set, on that Prefect server; otherwise it starts a local "
+        "Prefect server on 127.0.0.1 ([schedule] server_port, default 4200) with its "
+        "database in prefect/ beside the warehouse, and stops it when it stops. Stop with "
+        "Ctrl-C or SIGTERM.",
     )
     _add_config(p)
     p.set_defaults(func=cmd_serve)
@@ -329,11 +332,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _config(args)
-    _prefect()
-    from flows.serve import serve_schedules
+    from flows.serve import serve
 
-    serve_schedules(str(Path(args.config).resolve()))
+    serve(_config(args), Path(args.config).resolve())
     return 0
 
 
