@@ -81,6 +81,8 @@ def test_prefect_yaml_deploys_schedules_and_a_worker_runs_daily_monitor(
     wait_for("the Prefect server", lambda: api.healthy() or server.poll() is not None, 180)
     assert server.poll() is None, processes.log("server")[-3000:]
     _cli([BIN / "prefect", "work-pool", "create", "schoolwatch", "--type", "process"], env)
+    # the worker's own terminal: it starts while the deployments are being created
+    processes.start("worker", [BIN / "prefect", "worker", "start", "--pool", "schoolwatch"], env)
     _cli([BIN / "prefect", "--no-prompt", "deploy", "--all"], env)
 
     deployments = api.deployments()
@@ -115,8 +117,7 @@ def test_prefect_yaml_deploys_schedules_and_a_worker_runs_daily_monitor(
     assert {(_london(r).hour, _london(r).minute) for r in digest_runs} == {(7, 30)}
     assert all(_london(r).weekday() < 5 for r in digest_runs)
 
-    # a worker runs daily-monitor now against the fixture site
-    processes.start("worker", [BIN / "prefect", "worker", "start", "--pool", "schoolwatch"], env)
+    # the worker runs daily-monitor now against the fixture site
     run = api.post(
         f"/deployments/{deployments['daily-monitor']['id']}/create_flow_run",
         {"parameters": {"config_path": str(config)}},
