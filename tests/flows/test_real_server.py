@@ -18,7 +18,6 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from schoolwatch.config import ScheduleConfig
 from tests.flows.conftest import serve_site, write_config
 from tests.flows.prefect_server import (
     BIN,
@@ -242,16 +241,3 @@ def test_serve_refuses_in_one_line_when_it_cannot_run(tmp_path: Path):
         f"schoolwatch: port {port} on 127.0.0.1 is in use (another Prefect server?); stop what "
         "uses it, or choose another port with [schedule] server_port in the config"
     ]
-
-
-def test_prefect_yaml_carries_the_config_defaults():
-    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
-    deps = {d["name"]: d for d in spec["deployments"]}
-    defaults = ScheduleConfig()
-    assert deps["daily-monitor"]["schedules"] == [
-        {"cron": defaults.run_cron, "timezone": defaults.timezone}
-    ]
-    assert deps["digest"]["schedules"] == [
-        {"cron": defaults.digest_cron, "timezone": defaults.timezone}
-    ]
-    assert (defaults.run_cron, defaults.digest_cron) == ("0 6 * * *", "30 7 * * 1-5")
