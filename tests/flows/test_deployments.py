@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from flows import serve
@@ -64,12 +65,10 @@ def test_serve_takes_the_schedules_from_the_config(tmp_path):
 def test_schedule_problems_are_one_line_each():
     from schoolwatch.errors import ConfigError
 
-    try:
-        parse_config(
-            '[schedule]\nrun_cron = "30 25 * * *"\ndigest_cron = "daily"\ntimezone = "London"'
-        )
-    except ConfigError as e:
-        problems = e.problems
+    bad = '[schedule]\nrun_cron = "30 25 * * *"\ndigest_cron = "daily"\ntimezone = "London"'
+    with pytest.raises(ConfigError) as e:
+        parse_config(bad)
+    problems = e.value.problems
     assert problems == [
         "config: schedule.run_cron: '30 25 * * *': hour '25' is not valid (0-23, '*', ranges "
         "a-b, lists a,b and steps */n)",
