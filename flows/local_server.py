@@ -42,7 +42,9 @@ def answers(api_url: str, timeout_s: float = 3.0) -> bool:
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could listen on `port` (connections of a stopped one may linger)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             s.bind((HOST, port))
         except OSError:

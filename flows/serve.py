@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import _thread
 import os
+import signal
 import threading
+import warnings
 from pathlib import Path
 
 from flows.local_server import LocalServer, ServerError, answers
@@ -36,18 +38,19 @@ def serve(cfg: Config, config_path: Path) -> None:
         _serve_deployments(cfg.schedule, config_path)
         return
     server = LocalServer(cfg.warehouse.path.parent / "prefect", cfg.schedule.server_port)
-    server.start()
-    os.environ.update(server.env())
-    assert server.process is not None
-    print(
-        f"local Prefect server at {server.api_url.removesuffix('/api')} (PID "
-        f"{server.process.pid}); database {server.database}; log {server.log_path}",
-        flush=True,
-    )
+    # until Prefect's runner installs its own handler, SIGTERM stops us (and so the server) too
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     stopping = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(server, stopping), daemon=True)
-    watcher.start()
     try:
+        server.start()
+        os.environ.update(server.env())
+        assert server.process is not None
+        print(
+            f"local Prefect server at {server.api_url.removesuffix('/api')} (PID "
+            f"{server.process.pid}); database {server.database}; log {server.log_path}",
+            flush=True,
+        )
+        threading.Thread(target=_watch, args=(server, stopping), daemon=True).start()
         _serve_deployments(cfg.schedule, config_path)
     finally:
         stopping.set()
@@ -58,6 +61,10 @@ def serve(cfg: Config, config_path: Path) -> None:
             f"the local Prefect server stopped (status {status}), so schoolwatch serve stopped "
             f"too; see {server.log_path}, then start schoolwatch serve again"
         )
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _watch(server: LocalServer, stopping: threading.Event) -> None:
@@ -73,6 +80,8 @@ def _serve_deployments(schedule: ScheduleConfig, config_path: Path) -> None:
 
     apply_defaults()
     quiet_known_errors()
+    # Prefect's SIGTERM handler calls an async stop without awaiting it; the stop still happens
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
     from prefect import serve as prefect_serve
 
     print(

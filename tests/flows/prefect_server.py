@@ -119,9 +119,14 @@ class Api:
 
     def deployments(self) -> dict[str, dict]:
         """{deployment name: deployment} with its flow's name as "flow_name"."""
-        flows = {f["id"]: f["name"] for f in self.post("/flows/filter")}
         found = self.post("/deployments/filter")
-        return {d["name"]: {**d, "flow_name": flows[d["flow_id"]]} for d in found}
+        return {d["name"]: {**d, "flow_name": self.get(f"/flows/{d['flow_id']}")["name"]}
+                for d in found}  # fmt: skip
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(f"{self.url}{path}", timeout=30)
+        response.raise_for_status()
+        return response.json()
 
     def flow_runs(self, deployment_id: str, states: list[str]) -> list[dict]:
         return self.post(
@@ -134,9 +139,7 @@ class Api:
         )
 
     def flow_run(self, run_id: str) -> dict:
-        response = httpx.get(f"{self.url}/flow_runs/{run_id}", timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self.get(f"/flow_runs/{run_id}")
 
     def artifacts(self, key: str) -> list[dict]:
         return self.post("/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}})

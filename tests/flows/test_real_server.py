@@ -193,10 +193,29 @@ def test_serve_starts_a_local_server_whose_scheduler_fires(tmp_path: Path, proce
     assert done[0]["state_type"] == "COMPLETED" and done[0]["auto_scheduled"]
     assert list((tmp_path / "outbox").glob("*.eml"))
 
-    # SIGTERM (systemctl stop): serve stops, and takes its server with it
+    # the server dies: serve stops too, in one line, for the service manager to restart it
+    os.kill(server_pid, signal.SIGKILL)
+    assert serve.wait(timeout=60) == 1
+    assert (
+        processes.log("serve")
+        .strip()
+        .splitlines()[-1]
+        .startswith(
+            "schoolwatch: the local Prefect server stopped (status -9), so schoolwatch serve "
+            "stopped too; see "
+        )
+    )
+
+    # started again (as systemd would), then SIGTERM (systemctl stop): its server stops too
+    serve = processes.start("serve-again", [BIN / "schoolwatch", "serve", "--config", config], env)
+    wait_for("the restarted server", lambda: api.healthy() or serve.poll() is not None, 180)
+    match = wait_for(
+        "its PID", lambda: re.search(r"\(PID (\d+)\)", processes.log("serve-again")), 30
+    )
+    wait_for("the deployments again", lambda: len(api.deployments()) == 2, 120)
     os.kill(serve.pid, signal.SIGTERM)
-    serve.wait(timeout=60)
-    wait_for("the server to stop", lambda: not _alive(server_pid), 30)
+    assert serve.wait(timeout=60) == 0
+    wait_for("the server to stop", lambda: not _alive(int(match.group(1))), 30)
     assert not api.healthy()
 
 
