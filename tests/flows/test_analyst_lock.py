@@ -113,3 +113,25 @@ def test_an_analyst_who_does_not_let_go_is_one_line(prefect_harness, tmp_path, c
     assert "Traceback" not in err
     # nothing was marked sent: the next digest carries the item
     assert wh.query("SELECT count(*) FROM flagged WHERE digested_at IS NULL")[1] == [(1,)]
+
+
+def test_cases_waits_the_configured_time_and_says_who_holds_the_file(tmp_path, capsys, monkeypatch):
+    from warehouse import connection
+
+    monkeypatch.setattr(connection, "WAIT_REPORT_EVERY_S", 0.3)
+    config = _config(tmp_path, "http://127.0.0.1:9", lock_timeout_s=1.5)
+    wh = _warehouse_with_one_flagged_post(tmp_path)
+    analyst = hold_file(wh.path, "read_write")
+    try:
+        started = time.monotonic()
+        assert main(["cases", "list", "--config", str(config)]) == 1
+        waited = time.monotonic() - started
+    finally:
+        analyst.communicate("\n", timeout=30)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert 1.5 <= waited < 10, "lock_timeout_s from the config, not a built-in 5 s"
+    assert len(lines) >= 3
+    assert all("another process holds it (python" in line for line in lines[:-1])
+    assert lines[-1].endswith("after waiting 1.5 s; close other sessions on it (analysts can use "
+                              "the Parquet snapshots instead) and try again")  # fmt: skip
+    assert main(["cases", "list", "--config", str(config)]) == 0  # the analyst has gone
