@@ -1,7 +1,11 @@
 """The `daily-monitor` flow: collect, analyse, store, alert, digest.
 
 One fetch task per source (run concurrently in a bounded thread pool), one task per stage,
-never one per post (task runs are expensive: see PITFALLS.md). The flow body is the whole story.
+never one per post (each task run costs the Prefect API time). The flow body is the whole story.
+
+Fetching never waits for the warehouse: if another process holds the file when the run starts,
+every source is fetched in full (no conditional GET) while the run waits for the file to store
+what it found, logging who holds it every few seconds.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from analysis import ladder
 from analysis.assess import assess_posts
 from flows.delivery import send_alerts_for, send_digest
 from schoolwatch.config import Config, SchoolConfig, SourceConfig, load_config
-from schoolwatch.errors import FetchError
+from schoolwatch.errors import FetchError, WarehouseError
 from schoolwatch.models import Assessment, FetchResult, Post
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
 MAX_FETCH_WORKERS = 8
+VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
 
 
 @dataclass
@@ -102,18 +107,27 @@ def _outcome(school_id: str, source: SourceConfig, future: PrefectFuture) -> Fet
     return _failed(school_id, source, error)
 
 
+def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """The last run's ETags, or none (every source fetched in full) while the file is busy."""
+    try:
+        return warehouse.validators(wait_s=VALIDATORS_WAIT_S)
+    except WarehouseError as e:
+        get_run_logger().warning("fetching every source in full meanwhile: %s", e)
+        return {}
+
+
 def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
     """Fetch every configured source concurrently; failures come back as `failed` results."""
     logger = get_run_logger()
     # the client already retries with backoff; a task retry covers a longer blip, and is
     # switched off with the client's (`http.retries = 0`)
     fetch = fetch_source.with_options(retries=1 if cfg.http.retries else 0)
+    validators = _validators(warehouse)
     with HttpClient(cfg.http) as client:
         pending = []
         for school in cfg.schools:
-            validators = warehouse.validators(school.id)
             for source in school.sources:
-                etag, modified = validators.get(source.id, (None, None))
+                etag, modified = validators.get((school.id, source.id), (None, None))
                 future = fetch.submit(school.id, source, client, etag, modified)
                 pending.append((school.id, source, future))
         results = [_outcome(school_id, source, fut) for school_id, source, fut in pending]
@@ -183,7 +197,8 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
     logger = get_run_logger()
     cfg = load_config(config_path)
-    warehouse = Warehouse(cfg.warehouse.path, lock_timeout_s=cfg.warehouse.lock_timeout_s)
+    # the file is first opened when the run needs it: fetching does not wait for it
+    warehouse = Warehouse.from_config(cfg.warehouse, migrate=False, on_wait=logger.warning)
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
@@ -210,7 +225,10 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
                 summary.flagged_by_severity.get(a.severity, 0) + 1
             )
     summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
-    warehouse.snapshot(cfg.warehouse.snapshots)
+    try:
+        warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
+    except WarehouseError as e:  # analysts' copies are late; the alerts and digest still go
+        logger.warning("Parquet snapshots not written: %s", e)
 
     if send:
         for school in cfg.schools:

@@ -54,8 +54,14 @@ def query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tup
         raise WarehouseError(f"query failed: {one_line(e)}") from None
 
 
-def snapshot(con: duckdb.DuckDBPyConnection, dest_dir: Path) -> list[Path]:
-    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all."""
+def snapshot(
+    con: duckdb.DuckDBPyConnection, dest_dir: Path, mode: int = 0o640, group: int | None = None
+) -> list[Path]:
+    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all.
+
+    Each file gets permissions `mode` and, when given, the group id `group` (the warehouse
+    file's), so analysts in that group can read the snapshots and nobody else can.
+    """
     dest_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for view in VIEWS:
@@ -63,7 +69,20 @@ def snapshot(con: duckdb.DuckDBPyConnection, dest_dir: Path) -> list[Path]:
         tmp = dest_dir / f".{view}.parquet.tmp"
         target = str(tmp).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (FORMAT parquet)")
-        os.chmod(tmp, 0o600)  # the posts' text: readable by the owner only, like the warehouse
+        _protect(tmp, mode, group)
         os.replace(tmp, final)
         written.append(final)
     return written
+
+
+def _protect(path: Path, mode: int, group: int | None) -> None:
+    try:
+        if group is not None and path.stat().st_gid != group:
+            os.chown(path, -1, group)
+        os.chmod(path, mode)
+    except OSError as e:
+        path.unlink(missing_ok=True)
+        raise WarehouseError(
+            f"cannot set group {group} and mode {mode:04o} on snapshot {path}: {e.strerror}; "
+            "check [warehouse] snapshot_mode and the snapshot folder's group"
+        ) from None
