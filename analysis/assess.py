@@ -1,6 +1,6 @@
 """One post in, one `Assessment` out: match, then harm, sentiment and the ladder.
 
-Also `classify_stream`, the body of `schoolwatch classify` (DESIGN.md §7): JSON lines in,
+Also `classify_stream`, the body of `schoolwatch classify` (docs/contract.md §7): JSON lines in,
 one JSON line out per input, no network and no database.
 """
 
@@ -78,7 +78,7 @@ def assess_posts(posts: Iterable[Post], schools: dict[str, SchoolConfig]) -> lis
 
 
 def assessment_json(a: Assessment) -> dict[str, Any]:
-    """The `schoolwatch classify` output object for one assessment (DESIGN.md §7).
+    """The `schoolwatch classify` output object for one assessment (docs/contract.md §7).
 
     `confidence` maps each category given to its calibrated probability (0..1). Beyond the
     contract's fields: `reason` on each evidence span, and `matched`, the spans that made the

@@ -1,4 +1,4 @@
-"""Decides a post's harm categories and the evidence for each (DESIGN.md §4).
+"""Decides a post's harm categories and the evidence for each (docs/contract.md §4).
 
 Two parts, both reviewable: the rules in `analysis/data/harm_rules.toml` (slurs, threat
 phrasings, phone numbers, ...; a `strong` rule decides on its own and gives the evidence span)

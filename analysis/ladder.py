@@ -1,4 +1,4 @@
-"""The escalation ladder: the one place severity and rungs are decided (DESIGN.md §4, §5).
+"""The escalation ladder: the one place severity and rungs are decided (docs/contract.md §4, §5).
 
 The rung names, the policy's words for each rung and the per-category numbers live in
 `analysis/ladder.toml`, so a safeguarding lead can review them without reading Python.

@@ -1,4 +1,4 @@
-"""Does a post mention a school? The rules of DESIGN.md §3, with the spans that matched.
+"""Does a post mention a school? The rules of docs/contract.md §3, with the spans that matched.
 
 A post mentions the school when its title or text contains one of `names` (or the full
 `name`); or one of `ambiguous_names` with a `context` word anywhere in the same post; or,

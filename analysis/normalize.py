@@ -1,4 +1,4 @@
-"""Name normalisation with a map back to the original text (DESIGN.md §3).
+"""Name normalisation with a map back to the original text (docs/contract.md §3).
 
 Text is cut into word tokens (runs of letters and digits; apostrophes inside a word are
 dropped, so "Aldric's" and "Aldrics" are one token). Each token is case-folded and stripped

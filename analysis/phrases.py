@@ -54,7 +54,9 @@ def _token(tok: str, slots: Mapping[str, str], phrase: str) -> str:
     return _word(tok)
 
 
-_SEP = r"[\s\-]+"
+# between two words of a phrase: spaces, and an intensifier people put in ("go fucking die",
+# "I will bloody kill him") without changing what the phrase means
+_SEP = r"[\s\-]+(?:(?:fucking|fuckin|fkn|effing|bloody|frigging|friggin|flipping)[\s\-]+)?"
 _END = ""  # trie key marking "a phrase ends here"
 
 

@@ -1,9 +1,9 @@
-"""Sentiment of what a post says about the school (DESIGN.md §4).
+"""Sentiment of what a post says about the school (docs/contract.md §4).
 
 VADER's compound score (-1..1) of the sentences that contain a matched span (the school's
 names, its people), so a post that praises the school after grumbling about the weather
 scores as praise. With no span, the whole title and text are scored. Sentiment is a weak
-signal and never decides harm (PITFALLS.md: VADER misses negation, sarcasm, "knife").
+signal and never decides harm (VADER misses negation, sarcasm, and has no entry for "knife").
 """
 
 from __future__ import annotations

@@ -42,7 +42,15 @@ CORPORA = ("moorside", "quayside", "celtic")  # the shared training schools; one
 EXTRA = ("larkfield", "ashcombe")
 # written by other writers, each with their own personas (dialect, slang, leetspeak, trolls),
 # who saw only the labelling contract and never the rules: always trained on
-WRITERS = ("haverleigh", "bryn_hesg", "corvin", "gullhaven", "oakroyd")
+WRITERS = (
+    "haverleigh",
+    "bryn_hesg",
+    "corvin",
+    "gullhaven",
+    "oakroyd",
+    "sallowfield",
+    "carnmoyle",
+)
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
 # a real comment counts this much of a school post: there are 24,000 of them and they are not

@@ -2,7 +2,7 @@
 
 vaderSentiment 3.3.2 lower-cases the whole word list again inside `_negation_check`,
 `_special_idioms_check` and `_but_check`, up to three times per sentiment word, so a text's
-cost grows with the square of its length (PITFALLS.md: the slowest stage of the pipeline).
+cost grows with the square of its length (it was the slowest stage of the pipeline).
 Here the lower-cased list is computed once per `polarity_scores` call and reused; the checks
 are otherwise VADER's own code (MIT licence). `tests/analysis/test_vader.py` checks the scores
 equal the original analyzer's on the labelled corpora and on arbitrary text.

@@ -1,4 +1,4 @@
-"""Digest emails, immediate alerts and their delivery (DESIGN.md §8).
+"""Digest emails, immediate alerts and their delivery (docs/contract.md §8).
 
 render_digest / render_alert / render_safeguarding  ->  RenderedEmail  (pure)
 build_message(rendered, sender, recipients)         ->  EmailMessage

@@ -7,9 +7,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ("DESIGN.md", "PITFALLS.md", "STYLE.md", "../shared")
-# the packages and docs whose comments and text have been checked for pointers outside
-CHECKED = ("flows", "warehouse", "schoolwatch", "docs", "README.md", "prefect.yaml", "Makefile",
-           "tests/flows", "tests/warehouse")  # fmt: skip
+# where the data that is never copied in lives (the dev set, the real comments): a path to it
+# is how training and `make eval` find it, not a pointer to documentation
+DATA_PATHS = ("../shared/eval", "../shared/data/jigsaw", "EVAL_DIR")
+CHECKED = ("flows", "warehouse", "schoolwatch", "analysis", "digest", "sources", "docs",
+           "README.md", "prefect.yaml", "Makefile", "tests")  # fmt: skip
 
 
 def test_the_contract_and_privacy_notes_are_in_docs():
@@ -31,7 +33,10 @@ def test_nothing_points_outside_the_repository():
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
             for n, line in enumerate(text.splitlines(), 1):
-                if any(o in line for o in OUTSIDE) and "EVAL_DIR" not in line:
+                rest = line
+                for ok in DATA_PATHS:
+                    rest = rest.replace(ok, "")
+                if any(o in rest for o in OUTSIDE) and path.name != "test_repository.py":
                     found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert found == []
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of the harm classifier (DESIGN.md §4). Every case says why it exists.
+"""Table-driven tests of the harm classifier (docs/contract.md §4). Every case says why it exists.
 
 The school and people are fictional and not those of the training or dev sets, so these
 cases also check that what was learnt carries over to another school.

@@ -1,4 +1,4 @@
-"""The mention rules of DESIGN.md §3, case by case, and matching on any input."""
+"""The mention rules of docs/contract.md §3, case by case, and matching on any input."""
 
 from __future__ import annotations
 
