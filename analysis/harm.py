@@ -344,13 +344,14 @@ def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> 
     hits = _drop_school_address(find_hits(book, folded), folded, school)
     hits.extend(_named_child_hits(original, folded, book, school, names))
     masked = threat.mask_targets(folded, names)
-    frames = tuple(threat.find(masked))
-    cue = threat.cues(masked)
+    frames = tuple(threat.find(masked, normalised=True))
+    cue = threat.cues(masked, normalised=True)
     # a threat rule's hit is set aside by the same counter-evidence as a frame's
     hits = [
         h
         for h in hits
-        if h.rule.category != "threat" or threat.countered(masked, h.start, h.end) is None
+        if h.rule.category != "threat"
+        or threat.countered(masked, h.start, h.end, normalised=True) is None
     ]
     return _FieldView(field, original, folded, tuple(hits), tuple(names), frames, cue, masked)
 

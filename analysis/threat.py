@@ -224,10 +224,13 @@ def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
     return None
 
 
-def find(masked: str, book: FrameBook | None = None, *, counters: bool = True) -> list[FrameHit]:
-    """Frame hits in `masked` (see the module docstring), countered ones included but marked."""
+def find(
+    masked: str, book: FrameBook | None = None, *, counters: bool = True, normalised: bool = False
+) -> list[FrameHit]:
+    """Frame hits in `masked` (see the module docstring), countered ones included but marked.
+    `normalised`: `masked` has been through `harm_normalize.for_rules` already."""
     book = book or load_frames()
-    text = harm_normalize.for_rules(masked)
+    text = masked if normalised else harm_normalize.for_rules(masked)
     hits: list[FrameHit] = []
     for frame in book.frames:
         if not frame.anchor.search(text):
@@ -244,15 +247,16 @@ def find(masked: str, book: FrameBook | None = None, *, counters: bool = True) -
     return hits
 
 
-def countered(masked: str, start: int, end: int, book: FrameBook | None = None) -> Frame | None:
+def countered(masked: str, start: int, end: int, *, normalised: bool = False) -> Frame | None:
     """The counter-evidence that sets aside a threat found at `start:end` of `masked` by some
     other rule, if any."""
-    book = book or load_frames()
-    return _counter(book, harm_normalize.for_rules(masked), start, end)
+    text = masked if normalised else harm_normalize.for_rules(masked)
+    return _counter(load_frames(), text, start, end)
 
 
-def cues(masked: str, book: FrameBook | None = None) -> bool:
+def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False) -> bool:
     """Does the text carry any harm word, weapon or ill wish at all? (A model-only threat
     needs one: a single common word never makes a threat.)"""
     book = book or load_frames()
-    return book.strong_cue.search(harm_normalize.for_rules(masked)) is not None
+    text = masked if normalised else harm_normalize.for_rules(masked)
+    return book.strong_cue.search(text) is not None
