@@ -1,0 +1,33 @@
+"""`make eval`'s suite: every adversarial set in analysis/data/eval is measured and shown
+beside the baselines; a missing dev set or real-comment folder is skipped, not an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.evaluate import EVAL_DIR, render_suite, suite
+
+
+def test_suite_measures_every_adversarial_set(tmp_path: Path) -> None:
+    report = suite(tmp_path / "no-dev", tmp_path / "no-real")
+    names = {p.name.removesuffix("_posts.jsonl") for p in EVAL_DIR.glob("*_posts.jsonl")}
+    assert names and set(report["sets"]) == {f"adversarial:{n}" for n in names}
+    for figures in report["sets"].values():
+        assert figures["posts"] > 100
+        assert 0.0 <= figures["threat"]["recall"] <= 1.0
+        # the classifier must beat both naive baselines on every set, by a wide margin
+        assert figures["harmful_f1"] > figures["vader_harmful_f1"] + 0.3
+        if figures["profanity_harmful_f1"] is not None:
+            assert figures["harmful_f1"] > figures["profanity_harmful_f1"] + 0.3
+    text = render_suite(report)
+    assert "threat recall" in text and "baseline VADER harmful F1" in text
+    assert "real comments" not in text  # no folder, no section
+
+
+def test_adversarial_sets_are_never_trained_on() -> None:
+    from analysis import train_harm
+
+    trained = {*train_harm.CORPORA, *train_harm.EXTRA, *train_harm.WRITERS}
+    held = {p.name.removesuffix("_posts.jsonl") for p in EVAL_DIR.glob("*_posts.jsonl")}
+    assert held and not held & trained
+    assert not any((train_harm.TRAIN / f"{n}_posts.jsonl").exists() for n in held)
