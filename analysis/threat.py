@@ -255,8 +255,12 @@ def countered(masked: str, start: int, end: int, *, normalised: bool = False) ->
 
 
 def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False) -> bool:
-    """Does the text carry any harm word, weapon or ill wish at all? (A model-only threat
-    needs one: a single common word never makes a threat.)"""
+    """Does the text carry a word of serious violence, a weapon or death that no
+    counter-evidence sets aside? (A model-only threat needs one: a single common word never
+    makes a threat.)"""
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
-    return book.strong_cue.search(text) is not None
+    # a violent word used in sport, a game, a song, about oneself ... is no cue
+    return any(
+        _counter(book, text, m.start(), m.end()) is None for m in book.strong_cue.finditer(text)
+    )
