@@ -27,6 +27,7 @@ SLANG_PATH = Path(__file__).resolve().parent / "data" / "slang.toml"
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 # a word with a digit or symbol between two letters: the only words `_unleet` changes
 _LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$!]+[a-z]")  # a quick look first: most posts have none
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
 _SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
 
@@ -61,10 +62,13 @@ def _unstretch(m: re.Match[str]) -> str:
 
 def for_rules(folded: str) -> str:
     """`folded` (lower case, see `harm_text.fold`) with disguises undone; same length."""
-    text = folded.translate(_SELECTORS)
+    text = folded
+    if "\ufe0f" in text or "\u200d" in text:
+        text = text.translate(_SELECTORS)
     if _RUN.search(text):
         text = _STRETCHED_WORD.sub(_unstretch, text)
-    text = _LEET_WORD.sub(_unleet, text)
+    if _LEET_INSIDE.search(text):
+        text = _LEET_WORD.sub(_unleet, text)
     if " " in text or "." in text:
         text = _SPACED.sub(_unspace, text)
     return text

@@ -233,7 +233,7 @@ def find(
     text = masked if normalised else harm_normalize.for_rules(masked)
     hits: list[FrameHit] = []
     for frame in book.frames:
-        if not frame.anchor.search(text):
+        if not frame.anchor.search(text) or (frame.needs and not frame.needs.search(text)):
             continue
         for m in frame.pattern.finditer(text):
             if m.end() == m.start():
