@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
 from schoolwatch.config import HttpConfig, SourceConfig
 from tests.flows.conftest import serve_site, write_config
 from tests.sources.hostile import SLOW_HEADERS, trickling_server
+from warehouse import Warehouse
 
 SLOW_SOURCE = """
   [[schools.sources]]
@@ -18,14 +18,6 @@ SLOW_SOURCE = """
   kind = "rss"
   url = "{url}/feed.rss"
 """
-
-
-def _rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_server_sending_headers_a_byte_at_a_time_does_not_hang_the_run(
@@ -42,10 +34,8 @@ def test_a_server_sending_headers_a_byte_at_a_time_does_not_hang_the_run(
         took = time.monotonic() - started
     assert took < 60  # it used to hang for as long as the server kept sending
     db = tmp_path / "wh" / "schoolwatch.duckdb"
-    health = dict(
-        (r[0], r[1:])
-        for r in _rows(db, "SELECT source_id, last_status, last_error FROM source_health")
-    )
+    _, rows = Warehouse(db).query("SELECT source_id, last_status, last_error FROM source_health")
+    health = {source_id: rest for source_id, *rest in rows}
     assert health["gazette"][0] == "ok" and health["parents-forum"][0] == "ok"
     status, error = health["slow-headers"]
     assert status == "failed"
