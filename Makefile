@@ -4,6 +4,7 @@
 
 PYTHON ?= python3
 EVAL_DIR ?= ../shared/eval
+REAL_DIR ?= ../shared/data/jigsaw
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := .tools/bin/uv
@@ -16,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 help:
 	@echo "make demo   set up, then run the whole pipeline against a bundled sample site"
 	@echo "make test   set up, then run lint checks and the test suite"
-	@echo "make eval   classifier figures on the labelled dev set (needs $(EVAL_DIR))"
+	@echo "make eval   classifier figures: dev set, held-out real comments, adversarial sets"
 	@echo "make bench  performance figures"
 
 .tools/bin/uv:
@@ -41,7 +42,7 @@ format: setup
 	$(RUN) ruff check --fix .
 
 eval: setup
-	$(RUN) python -m analysis.evaluate --posts $(EVAL_DIR)/dev_posts.jsonl --config $(EVAL_DIR)/dev_school.toml
+	$(RUN) python -m analysis.evaluate --suite --dev-dir $(EVAL_DIR) --real-dir $(REAL_DIR)
 
 bench: setup
 	$(RUN) python -m bench

@@ -54,6 +54,7 @@ def assess(school: SchoolConfig, *, post_id: str, title: str, text: str, local: 
         sentiment=sentiment(title, text, matched),
         evidence=harm.evidence,
         classifier_version=CLASSIFIER_VERSION,
+        confidence=dict(harm.confidence),
     )
 
 
@@ -79,8 +80,9 @@ def assess_posts(posts: Iterable[Post], schools: dict[str, SchoolConfig]) -> lis
 def assessment_json(a: Assessment) -> dict[str, Any]:
     """The `schoolwatch classify` output object for one assessment (DESIGN.md §7).
 
-    Beyond the contract's fields: `reason` on each evidence span, and `matched`, the spans that
-    made the post a mention of the school (names, or people's names on a local source).
+    `confidence` maps each category given to its calibrated probability (0..1). Beyond the
+    contract's fields: `reason` on each evidence span, and `matched`, the spans that made the
+    post a mention of the school (names, or people's names on a local source).
     """
     return {
         "id": a.post_id,
@@ -89,46 +91,47 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
         "severity": a.severity,
         "rung": a.rung,
         "sentiment": round(a.sentiment, 4),
+        "confidence": {c: round(p, 4) for c, p in a.confidence.items()},
         "evidence": [e.as_dict() for e in a.evidence],
         "matched": [m.as_dict() for m in a.matched],
     }
 
 
-class _BadLine(ValueError):
+class BadLine(ValueError):
     """One input line that cannot be classified; the message goes into its `error` field."""
 
 
 def _field(obj: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
     value = obj.get(key, default)
     if value is not None and not isinstance(value, kind):
-        raise _BadLine(f"{key!r} must be a {kind.__name__}")
+        raise BadLine(f"{key!r} must be a {kind.__name__}")
     return value
 
 
-def _parse_line(config: Config, line: str) -> tuple[str, SchoolConfig, dict[str, Any]]:
+def parse_line(config: Config, line: str) -> tuple[str, SchoolConfig, dict[str, Any]]:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
-        raise _BadLine(f"not valid JSON: {e}") from None
+        raise BadLine(f"not valid JSON: {e}") from None
     if not isinstance(obj, dict):
-        raise _BadLine("each line must be a JSON object")
+        raise BadLine("each line must be a JSON object")
     post_id = obj.get("id")
     if not isinstance(post_id, str | int) or isinstance(post_id, bool) or str(post_id) == "":
-        raise _BadLine("'id' is required (a string)")
+        raise BadLine("'id' is required (a string)")
     text = _field(obj, "text", str)
     if text is None:
-        raise _BadLine("'text' is required (a string)")
+        raise BadLine("'text' is required (a string)")
     school_id = _field(obj, "school", str)
     if school_id is None:
         if len(config.schools) != 1:
             known = ", ".join(s.id for s in config.schools) or "none"
-            raise _BadLine(f"'school' is required when the config has several schools ({known})")
+            raise BadLine(f"'school' is required when the config has several schools ({known})")
         school = config.schools[0]
     else:
         try:
             school = config.school(school_id)
         except ConfigError as e:
-            raise _BadLine(str(e)) from None
+            raise BadLine(str(e)) from None
     fields = {
         "title": _field(obj, "title", str, "") or "",
         "text": text,
@@ -151,7 +154,7 @@ def classify_stream(config: Config, lines: Iterable[str], out: TextIO) -> int:
 
     Input objects: `{"id", "text", "title"?, "school"?, "local"?}`; `school` defaults to
     the only school in `config`. Output: `{"id", "mentions", "categories", "severity",
-    "rung", "sentiment", "evidence"}`. A line that cannot be classified gets
+    "rung", "sentiment", "confidence", "evidence"}`. A line that cannot be classified gets
     `{"id", "line", "error"}` instead and processing continues; blank lines are skipped.
     Returns the number of bad lines.
     """
@@ -160,12 +163,12 @@ def classify_stream(config: Config, lines: Iterable[str], out: TextIO) -> int:
         if not line.strip():
             continue
         try:
-            post_id, school, fields = _parse_line(config, line)
+            post_id, school, fields = parse_line(config, line)
             result = assessment_json(assess(school, post_id=post_id, **fields))
             result["id"] = _error_id(line)  # echo the id as given (a number stays a number)
-        except (_BadLine, RecursionError) as e:
+        except (BadLine, RecursionError) as e:
             bad += 1
-            message = str(e) if isinstance(e, _BadLine) else "JSON nested too deeply"
+            message = str(e) if isinstance(e, BadLine) else "JSON nested too deeply"
             result = {"id": _error_id(line), "line": number, "error": message}
         # ASCII escapes keep the output valid whatever the input held (lone surrogates too).
         out.write(json.dumps(result) + "\n")

@@ -21,7 +21,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -343,15 +343,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m analysis.evaluate", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--posts", required=True, type=Path, help="labelled JSONL file")
+    parser.add_argument("--posts", type=Path, help="labelled JSONL file")
+    parser.add_argument("--config", type=Path, help="schoolwatch TOML for its schools")
     parser.add_argument(
-        "--config", required=True, type=Path, help="schoolwatch TOML for its schools"
+        "--suite",
+        action="store_true",
+        help="every set side by side: the dev set (--dev-dir), the held-out real comments "
+        "(--real-dir) and the adversarial sets in analysis/data/eval/",
     )
+    parser.add_argument("--dev-dir", type=Path, help="folder with dev_posts.jsonl")
+    parser.add_argument("--real-dir", type=Path, help="folder with the real comments")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--no-baselines", action="store_true", help="skip the VADER and profanity baselines"
     )
     args = parser.parse_args(argv)
+    if args.suite:
+        rep = suite(args.dev_dir, args.real_dir)
+        print(json.dumps(rep, indent=2) if args.json else render_suite(rep))
+        return 0
+    if args.posts is None or args.config is None:
+        parser.error("--posts and --config are needed (or --suite)")
     try:
         config = load_config(args.config)
         records = load_labelled(args.posts)
@@ -364,6 +376,163 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
+
+
+# --- the suite: every labelled set side by side (`make eval`) ---------------------------
+
+EVAL_DIR = Path(__file__).resolve().parent / "data" / "eval"
+SUITE_TARGETS = {
+    "threat_recall": 0.95,
+    "threat_precision": 0.90,
+    "harmful_f1": 0.88,
+    "macro_f1": 0.80,
+    "mentions_f1": 0.98,
+    "real_threat_recall": 0.75,
+    "real_clean_threat_max": 0.01,
+    "real_obscene_recall": 0.60,
+    "real_insult_recall": 0.50,
+    "real_clean_flagged_max": 0.03,
+}
+
+
+def fictional_figures(config: Config, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The suite's figures for a labelled set of fictional posts."""
+    r = evaluate(config, records, baselines=True)
+    cats = r["categories"]
+    base = r["baselines"]
+    return {
+        "posts": len(records),
+        "threat": cats["threat"],
+        "harmful_f1": r["harmful"]["f1"],
+        "macro_f1": sum(p["f1"] for p in cats.values()) / len(cats),
+        "mentions_f1": r["mentions"]["f1"],
+        "categories": cats,
+        "vader_harmful_f1": base["vader"]["f1"],
+        "profanity_harmful_f1": base["profanity"]["f1"] if base.get("profanity") else None,
+        "posts_per_s": r["long_posts_per_s"],
+    }
+
+
+def real_figures(config: Config, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The suite's figures for real comments (`analysis.real_comments.as_records`)."""
+    got, _ = classify_records(config, records)
+    exp = [frozenset(r["labels"]["categories"]) for r in records]
+    clean = [bool(r["clean"]) for r in records]
+    n_clean = sum(clean) or 1
+
+    def recall(cat: str) -> float:
+        n = sum(cat in e for e in exp)
+        return sum(cat in e and cat in g.categories for e, g in zip(exp, got, strict=True)) / (
+            n or 1
+        )
+
+    cats = category_prf(exp, [g.categories & frozenset(exp_cat()) for g in got])
+    texts = [_post_text(r) for r in records]
+    toxic = [bool(e) for e in exp]
+    vader = [compound(t) <= -0.5 for t in texts]
+    profane = profanity_baseline(records)
+    return {
+        "posts": len(records),
+        "threat_recall": recall("threat"),
+        "threat_precision": cats["threat"].precision,
+        "clean_threat": sum(c and "threat" in g.categories for c, g in zip(clean, got, strict=True))
+        / n_clean,
+        "obscene_recall": recall("obscene"),
+        "insult_recall": recall("harassment"),
+        "hate_recall": recall("hate"),
+        "clean_flagged": sum(c and g.harmful for c, g in zip(clean, got, strict=True)) / n_clean,
+        "vader_toxic_f1": binary_prf(toxic, vader).f1,
+        "profanity_toxic_f1": None if profane is None else binary_prf(toxic, profane).f1,
+        "classifier_toxic_f1": binary_prf(toxic, [g.harmful for g in got]).f1,
+    }
+
+
+def exp_cat() -> tuple[str, ...]:
+    from analysis.real_comments import MEASURED
+
+    return tuple(sorted(MEASURED))
+
+
+def suite(dev_dir: Path | None, real_dir: Path | None) -> dict[str, Any]:
+    """Figures for the dev set (if `dev_dir` has it), the held-out real comments (if
+    `real_dir` has them) and every adversarial set in `analysis/data/eval/`."""
+    from analysis import real_comments
+
+    out: dict[str, Any] = {"classifier_version": CLASSIFIER_VERSION, "sets": {}}
+    if dev_dir is not None and (dev_dir / "dev_posts.jsonl").exists():
+        cfg = load_config(dev_dir / "dev_school.toml")
+        out["sets"]["dev"] = fictional_figures(cfg, load_labelled(dev_dir / "dev_posts.jsonl"))
+    for posts in sorted(EVAL_DIR.glob("*_posts.jsonl")):
+        name = posts.name.removesuffix("_posts.jsonl")
+        cfg = load_config(next(EVAL_DIR.glob(f"{name}_*.toml")))
+        out["sets"][f"adversarial:{name}"] = fictional_figures(cfg, load_labelled(posts))
+    if real_dir is not None and (real_dir / "train.jsonl").exists():
+        cfg = load_config(real_comments.SCHOOL_CONFIG)
+        recs = list(real_comments.as_records(real_comments.load(real_dir, split="heldout")))
+        out["sets"]["real:heldout"] = real_figures(cfg, recs)
+    return out
+
+
+def _category_f1(cat: str) -> Callable[[dict[str, Any]], str]:
+    return lambda v: f"{v['categories'][cat]['f1']:.3f}"
+
+
+def render_suite(report: dict[str, Any]) -> str:
+    """The side-by-side table of `suite`."""
+    t = SUITE_TARGETS
+    lines = [f"classifier {report['classifier_version']}", ""]
+    fict = {k: v for k, v in report["sets"].items() if not k.startswith("real")}
+    if fict:
+        names = list(fict)
+        lines.append(f"{'fictional posts':<28}" + "".join(f"{n[-16:]:>18}" for n in names))
+        rows = [
+            ("posts", lambda v: f"{v['posts']}", ""),
+            ("threat precision", lambda v: f"{v['threat']['precision']:.3f}", ">= 0.90"),
+            ("threat recall", lambda v: f"{v['threat']['recall']:.3f}", ">= 0.95"),
+            ("harmful F1", lambda v: f"{v['harmful_f1']:.3f}", f">= {t['harmful_f1']}"),
+            ("macro F1 (7 categories)", lambda v: f"{v['macro_f1']:.3f}", f">= {t['macro_f1']}"),
+            ("mentions F1", lambda v: f"{v['mentions_f1']:.3f}", f">= {t['mentions_f1']}"),
+        ]
+        rows += [(f"  {c} F1", _category_f1(c), "") for c in CATEGORIES if c != "threat"]
+        rows += [
+            ("baseline VADER harmful F1", lambda v: f"{v['vader_harmful_f1']:.3f}", ""),
+            (
+                "baseline profanity harmful F1",
+                lambda v: (
+                    "-" if v["profanity_harmful_f1"] is None else f"{v['profanity_harmful_f1']:.3f}"
+                ),
+                "",
+            ),
+            ("posts/s, ~100 words, 1 core", lambda v: f"{v['posts_per_s']:.0f}", ">= 400"),
+        ]
+        for label, fn, target in rows:
+            lines.append(
+                f"{label:<28}"
+                + "".join(f"{fn(fict[n]):>18}" for n in names)
+                + (f"   target {target}" if target else "")
+            )
+    real = report["sets"].get("real:heldout")
+    if real:
+        checks = [
+            ("threat recall", real["threat_recall"], t["real_threat_recall"], True),
+            ("clean given threat", real["clean_threat"], t["real_clean_threat_max"], False),
+            ("obscene recall", real["obscene_recall"], t["real_obscene_recall"], True),
+            ("insult -> harassment recall", real["insult_recall"], t["real_insult_recall"], True),
+            ("clean flagged >= medium", real["clean_flagged"], t["real_clean_flagged_max"], False),
+        ]
+        lines += ["", f"real comments, held out ({real['posts']} never trained on)"]
+        for label, value, target, at_least in checks:
+            ok = value >= target if at_least else value <= target
+            sign = ">=" if at_least else "<="
+            lines.append(f"  {label:<30} {value:.3f}  {_mark(ok)} target {sign} {target}")
+        lines.append(f"  {'threat precision':<30} {real['threat_precision']:.3f}")
+        lines.append(f"  {'hate recall':<30} {real['hate_recall']:.3f}")
+        prof = real["profanity_toxic_f1"]
+        lines.append(
+            f"  toxic-or-not F1: classifier {real['classifier_toxic_f1']:.3f}, VADER "
+            f"{real['vader_toxic_f1']:.3f}, profanity " + ("-" if prof is None else f"{prof:.3f}")
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,17 @@ the reason lists the words that weighed most.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from analysis import harm_features, harm_text
+from analysis import harm_features, harm_normalize, harm_text, threat
 from analysis.harm_model import HarmModel, load_model
 from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-5"
+HARM_VERSION = "harm-6"
+OLD_THREAT_RULES = True
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -33,6 +34,8 @@ Field = Literal["title", "text"]
 class HarmResult:
     categories: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    # category -> calibrated probability that it is right (see `HarmModel.confidence`)
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,9 @@ class _FieldView:
     folded: str
     hits: tuple[Hit, ...]
     names: tuple[harm_text.Target, ...] = ()  # where it names the school's people or the school
+    frames: tuple[threat.FrameHit, ...] = ()  # threat frames (countered ones marked)
+    threat_cue: bool = False  # serious violence, a weapon or death is mentioned at all
+    masked: str = ""  # `folded` with the school's people as "xp" and the school as "xs"
 
 
 def assess_harm(
@@ -75,26 +81,49 @@ def classify(
     probs = model.probabilities(feats)
     targeted = _targeted(views, school, book)
     signals = {h.rule.category for _, h in hits}
+    ruled = _ruled(views, targeted)
     chosen: list[str] = []
     for cat in CATEGORIES:
         if cat == "complaint" and chosen:
             continue
-        strong = any(
-            h.rule.strong and h.rule.category == cat and (targeted or not h.rule.needs_target)
-            for _, h in hits
-        )
         combined = (
             cat == "harassment"
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
         cued = _cued(cat, cues, book, chosen)
-        if strong or combined or (cued and _model_says(cat, probs.get(cat, 0.0), signals, book)):
+        p = probs.get(cat, 0.0)
+        if cat in ruled or combined or (cued and _model_says(cat, p, signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []
     for cat in chosen:
         evidence.extend(_evidence(cat, hits, views, model, feats, book))
-    return HarmResult(tuple(chosen), tuple(evidence))
+    confidence = {
+        cat: round(model.confidence(cat, probs.get(cat, 0.0), cat in ruled), 3) for cat in chosen
+    }
+    return HarmResult(tuple(chosen), tuple(evidence), confidence)
+
+
+def _ruled(views: list[_FieldView], targeted: bool) -> set[str]:
+    """Categories a reviewed rule or threat frame sets on its own (without the model)."""
+    out = {
+        h.rule.category
+        for v in views
+        for h in v.hits
+        if h.rule.strong
+        and (targeted or not h.rule.needs_target)
+        and (h.rule.category != "threat" or OLD_THREAT_RULES)
+    }
+    if any(f.countered_by is None for v in views for f in v.frames):
+        out.add("threat")
+    return out
+
+
+def post_signals(title: str, text: str, school: SchoolConfig) -> tuple[list[str], set[str]]:
+    """For training: the model's features of a post, and the categories rules set on it."""
+    book = load_rules()
+    views, feats = _prepare(title, text, school, book)
+    return feats, _ruled(views, _targeted(views, school, book))
 
 
 def post_features(title: str, text: str, school: SchoolConfig) -> list[str]:
@@ -113,7 +142,21 @@ def _prepare(
         sorted({h.rule.name for v in views for h in v.hits if not h.rule.strong and h.rule.feature})
     )
     prepared = [(v.folded, list(v.names)) for v in views]
-    return views, harm_features.model_features(title, text, school, names, book, prepared=prepared)
+    feats = harm_features.model_features(title, text, school, names, book, prepared=prepared)
+    feats.extend(_threat_features(views))
+    return views, feats
+
+
+def _threat_features(views: list[_FieldView]) -> list[str]:
+    out = set()
+    for v in views:
+        if v.threat_cue:
+            out.add("#threat_cue")
+        for f in v.frames:
+            out.add("#countered" if f.countered_by else f"#frame:{f.frame.name}")
+            if not f.countered_by:
+                out.add("#frame")
+    return sorted(out)
 
 
 # --- internals -------------------------------------------------------------------------
@@ -291,11 +334,21 @@ _NAMED_CHILD = Rule(
 
 
 def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> _FieldView:
-    folded = harm_text.fold(original)
+    # disguises undone (leetspeak, spaced and stretched letters), positions kept
+    folded = harm_normalize.for_rules(harm_text.fold(original))
     names = harm_text.find_names(folded, school)
     hits = _drop_school_address(find_hits(book, folded), folded, school)
     hits.extend(_named_child_hits(original, folded, book, school, names))
-    return _FieldView(field, original, folded, tuple(hits), tuple(names))
+    masked = threat.mask_targets(folded, names)
+    frames = tuple(threat.find(masked))
+    cue = threat.cues(masked)
+    # a threat rule's hit is set aside by the same counter-evidence as a frame's
+    hits = [
+        h
+        for h in hits
+        if h.rule.category != "threat" or threat.countered(masked, h.start, h.end) is None
+    ]
+    return _FieldView(field, original, folded, tuple(hits), tuple(names), frames, cue, masked)
 
 
 def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
@@ -306,6 +359,12 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
 
 
 def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
+    if cat == "threat":
+        # a model-only threat needs serious violence, a weapon or death named in the post, or
+        # a forward-looking cue (an intent, a wish, a warning), and none of it set aside as
+        # sport, a game, an exam, the writer themself, a quotation, a news report
+        cued = "#threat_cue" in cues or "#rule:forward.intent" in cues
+        return cued and "#countered" not in cues
     """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
     and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)
@@ -392,6 +451,14 @@ def _evidence(
             continue
         seen.add(key)
         out.append(_ev(cat, v, h.start, h.end, f"rule {h.rule.name}: {h.rule.reason}"))
+    if cat == "threat":
+        for v in views:
+            for f in v.frames:
+                key = (v.field, f.start, f.end)
+                if f.countered_by is None and key not in seen:
+                    seen.add(key)
+                    reason = f"frame {f.frame.name}: {f.frame.means}"
+                    out.insert(0, _ev(cat, v, *_strip(v.original, f.start, f.end), reason))
     if not out:
         out.append(_model_evidence(cat, views, model, book))
     if cat == "defamation":

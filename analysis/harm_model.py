@@ -33,6 +33,9 @@ class CategoryWeights:
 @dataclass(frozen=True, slots=True)
 class HarmModel:
     categories: dict[str, CategoryWeights]
+    # category -> (a, b, c): confidence = sigmoid(a * logit(p) + b * ruled + c), fitted on
+    # predictions for posts each fold's model had not seen (`analysis.train_harm`)
+    calibration: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     # feature -> its weight in each category (0.0 where it has none), in `categories` order:
     # one dictionary lookup per feature instead of one per feature and category
     _index: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
@@ -54,7 +57,11 @@ class HarmModel:
                     float(v["bias"]), {k: float(w) for k, w in v["weights"].items()}
                 )
                 for cat, v in raw["categories"].items()
-            }
+            },
+            {
+                cat: (float(a), float(b), float(c))
+                for cat, (a, b, c) in raw.get("calibration", {}).items()
+            },
         )
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
@@ -77,10 +84,26 @@ class HarmModel:
             out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
 
+    def confidence(self, cat: str, p: float, ruled: bool) -> float:
+        """Calibrated probability that `cat` is right, from the model's probability `p` and
+        whether a reviewed rule or threat frame set it (`ruled`)."""
+        a, b, c = self.calibration.get(cat, (1.0, 0.0, 0.0))
+        return _sigmoid(a * logit(p) + b * float(ruled) + c)
+
     def contributions(self, cat: str, feats: list[str]) -> dict[str, float]:
         """Each present feature's weight for `cat` (for choosing evidence)."""
         w = self.categories[cat].weights
         return {f: w[f] for f in sorted(set(feats)) if f in w}
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)), kept finite."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=1)

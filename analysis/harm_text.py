@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analysis import harm_normalize
 from schoolwatch.config import SchoolConfig
 
 # Apostrophe and quote look-alikes all become ASCII so patterns need only one form.
@@ -141,6 +142,10 @@ def features(
     `toks`, if given, must be `tokens(masked_text)` (saves tokenising twice)."""
     if toks is None:
         toks = tokens(masked_text)
+    # slang and dialect read as the plain word they mean ("shank" -> "stab"): what the model
+    # learns from one spelling carries over to the others
+    table = harm_normalize.slang()
+    toks = [table.get(t, t) for t in toks]
     feats = list(toks)
     if concepts:
         classed = [concepts.get(t, t) for t in toks]

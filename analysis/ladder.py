@@ -10,9 +10,9 @@ The rung names, the policy's words for each rung and the per-category numbers li
 - `escalate(categories, last_action_rung)`: "if inappropriate use continues", one rung
   above what SLT last recorded on the author's case, capped at the categories' ceiling and
   never below the first rung.
-- `respond_by(arrived_at)`: 24 hours; a post arriving on a Saturday or Sunday (Europe/London)
-  is due by the end of the next working day, Monday 17:00 London time. Bank holidays are not
-  known to schoolwatch and count as working days.
+- `respond_by(arrived_at, severity=..., rung=...)`: when SLT should have acted, by how
+  serious the post is (the rule is spelt out on the function). Bank holidays are not known
+  to schoolwatch and count as working days.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ LADDER_FILE = Path(__file__).with_name("ladder.toml")
 LONDON = ZoneInfo("Europe/London")
 RESPONSE_TIME = timedelta(hours=24)
 END_OF_WORKING_DAY = time(17, 0)
+POLICE_RUNG = 6
 
 # Harm marks a defamation that alleges a crime or abuse with an evidence reason "crime:...".
 CRIME_REASON_PREFIX = "crime:"
@@ -151,16 +152,30 @@ def rung_name(rung: int) -> str:
     return RUNGS[rung].name
 
 
-def respond_by(arrived_at: datetime) -> datetime:
-    """When SLT should have responded to a post that arrived at `arrived_at` (UTC-aware).
+def respond_by(arrived_at: datetime, *, severity: Severity, rung: int) -> datetime:
+    """When SLT should have acted on a post that arrived at `arrived_at` (UTC-aware result).
 
-    24 hours after arrival; if it arrived on a Saturday or Sunday in London, the end of the
-    next working day (Monday 17:00 London time). A naive `arrived_at` is taken as UTC.
+    By severity and rung, most urgent first:
+    - a critical post (a threat): now, the moment it arrived;
+    - the police rung (6; hate, grossly obscene, a course of harassment): today, by 17:00
+      London time on the day it arrived (the next day if it arrived at or after 17:00),
+      weekends included: a police matter does not wait for Monday;
+    - the rungs in between (2-5: report and hide, a meeting, a warning, legal advice): 24
+      hours, weekends included ("reported as soon as possible"; abuse of staff "immediately");
+    - a complaint (rung 1) and anything else: the 24-hour rule, or the end of the next
+      working day (Monday 17:00 London time) when it arrived on a Saturday or Sunday.
+    A naive `arrived_at` is taken as UTC.
     """
     if arrived_at.tzinfo is None:
         arrived_at = arrived_at.replace(tzinfo=UTC)
+    arrived_at = arrived_at.astimezone(UTC)
     local = arrived_at.astimezone(LONDON)
-    if local.weekday() >= 5:
+    if severity == "critical":
+        return arrived_at
+    if rung >= POLICE_RUNG:
+        day = local.date() if local.time() < END_OF_WORKING_DAY else local.date() + timedelta(1)
+        return datetime.combine(day, END_OF_WORKING_DAY, tzinfo=LONDON).astimezone(UTC)
+    if rung <= 1 and local.weekday() >= 5:
         monday = local.date() + timedelta(days=7 - local.weekday())
         return datetime.combine(monday, END_OF_WORKING_DAY, tzinfo=LONDON).astimezone(UTC)
-    return (arrived_at + RESPONSE_TIME).astimezone(UTC)
+    return arrived_at + RESPONSE_TIME

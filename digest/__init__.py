@@ -17,8 +17,9 @@ from digest.render import (
     render_digest,
     render_safeguarding,
 )
-from digest.safeguarding import is_safeguarding, needs_alert
+from digest.safeguarding import is_safeguarding
 from digest.send import build_message, deliver
+from digest.urgency import is_possible_threat, needs_alert
 
 __all__ = [
     "AlertOutcome",
@@ -28,6 +29,7 @@ __all__ = [
     "deliver",
     "digest_markdown",
     "html_for_browser",
+    "is_possible_threat",
     "is_safeguarding",
     "needs_alert",
     "record_command",

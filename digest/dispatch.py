@@ -22,8 +22,9 @@ from digest.render import (
     render_digest,
     render_safeguarding,
 )
-from digest.safeguarding import is_safeguarding, needs_alert
+from digest.safeguarding import is_safeguarding
 from digest.send import build_message, deliver
+from digest.urgency import needs_alert
 from schoolwatch.config import EmailConfig, SchoolConfig
 from schoolwatch.errors import DeliveryError
 from schoolwatch.models import DigestData, FlaggedItem
@@ -56,7 +57,7 @@ class AlertOutcome:
     school_id: str
     delivered: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()  # (post_id, error line)
-    skipped: tuple[str, ...] = ()  # not critical nor safeguarding, or already alerted
+    skipped: tuple[str, ...] = ()  # not to alert (see `needs_alert`), or already alerted
     where: tuple[str, ...] = ()
 
     @property
@@ -70,19 +71,22 @@ def send_school_digest(
     school: SchoolConfig,
     email_cfg: EmailConfig,
     *,
+    min_confidence: float,
     dry_run: bool = False,
     out: TextIO | None = None,
     config_hint: str = "schoolwatch.toml",
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
-    Nothing new and nothing overdue with `send_empty = false`: nothing is sent. `dry_run`
-    prints its headers and text to `out` (default stdout) and marks nothing.
+    With nothing new, a digest goes at most once a day: the overdue cases, or (unless
+    `send_empty = false`) a "nothing needs action" message. `dry_run`
+    prints its headers and text to `out` (default stdout) and marks nothing. Threats below
+    `min_confidence` are listed as possible threats to check.
     """
-    if not data.items and not data.overdue and not _empty_digest_due(data, school):
+    if not data.items and not _reminder_due(data, school):
         return DigestOutcome(school.id, "skipped")
-    rendered = render_digest(data, school, config_hint=config_hint)
-    summary = digest_markdown(data, school)
+    rendered = render_digest(data, school, config_hint=config_hint, min_confidence=min_confidence)
+    summary = digest_markdown(data, school, min_confidence=min_confidence)
     post_ids = tuple(i.post_id for i in data.items)
     try:
         msg = build_message(rendered, email_cfg.from_, school.digest_to)
@@ -99,9 +103,10 @@ def send_school_digest(
     return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
 
 
-def _empty_digest_due(data: DigestData, school: SchoolConfig) -> bool:
-    """A "nothing needs action" message proves the monitor ran: at most one a day (London)."""
-    if not school.send_empty:
+def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:
+    """Whether a digest with nothing new goes out: at most one a day (London time), listing
+    the overdue cases, or saying "nothing needs action" to prove the monitor ran."""
+    if not (data.overdue or school.send_empty):
         return False
     if data.last_digest_at is None:
         return True
@@ -125,14 +130,19 @@ def _print(msg: EmailMessage, rendered: RenderedEmail, out: TextIO) -> None:
 
 
 def _alert_one(
-    item: FlaggedItem, school: SchoolConfig, email_cfg: EmailConfig, config_hint: str
+    item: FlaggedItem,
+    school: SchoolConfig,
+    email_cfg: EmailConfig,
+    config_hint: str,
+    min_confidence: float,
 ) -> str:
+    words = {"config_hint": config_hint, "min_confidence": min_confidence}
     if is_safeguarding(item):
         # Details go only to the DSL: never fall back to the wider digest list.
-        rendered = render_safeguarding(item, school, config_hint=config_hint)
+        rendered = render_safeguarding(item, school, **words)
         recipients = school.alert_to
     else:
-        rendered = render_alert(item, school, config_hint=config_hint)
+        rendered = render_alert(item, school, **words)
         recipients = school.alert_to or school.digest_to
     if not recipients:
         raise DeliveryError(f"school {school.id}: no alert_to configured")
@@ -144,24 +154,27 @@ def send_alerts(
     school: SchoolConfig,
     email_cfg: EmailConfig,
     *,
+    min_confidence: float,
     config_hint: str = "schoolwatch.toml",
 ) -> AlertOutcome:
     """Send one immediate alert per critical or safeguarding item not yet alerted.
 
-    Critical items go to `alert_to` (or `digest_to` when no `alert_to` is set); safeguarding
-    items, with their full details and the LADO note, only to `alert_to`. A failed alert is
-    recorded and the others are still tried; the flow marks only `delivered` as alerted.
+    Critical items go to `alert_to` (or `digest_to` when no `alert_to` is set), except threats
+    the classifier is less than `min_confidence` sure of: those wait for the digest, as
+    possible threats to check. Safeguarding items, with their full details and the LADO note,
+    go only to `alert_to`. A failed alert is recorded and the others are still tried; the flow
+    marks only `delivered` as alerted.
     """
     delivered: list[str] = []
     failed: list[tuple[str, str]] = []
     skipped: list[str] = []
     where: list[str] = []
     for item in items:
-        if item.alerted_at is not None or not needs_alert(item):
+        if item.alerted_at is not None or not needs_alert(item, min_confidence):
             skipped.append(item.post_id)
             continue
         try:
-            where.append(_alert_one(item, school, email_cfg, config_hint))
+            where.append(_alert_one(item, school, email_cfg, config_hint, min_confidence))
         except DeliveryError as e:
             log.warning("alert for %s (%s) not sent: %s", item.post_id, school.id, e)
             failed.append((item.post_id, str(e)))

@@ -1,11 +1,14 @@
 """Excerpts of a post with the evidence spans marked: plain segments, escaped by the renderer.
 
-Pure functions. The output is a list of `(text, marked)` segments so the HTML writer can wrap
-marked ones in `<mark>` after escaping, and the plain-text writer in «guillemets».
+Pure functions. The output is a list of `(text, marked)` segments so the HTML template can wrap
+marked ones in `<mark>` after escaping, and the plain-text one in «guillemets». Marks and
+excerpt edges fall on word boundaries: a span the classifier ended inside a word ("week" of
+"weekend", "50" of "£19.50") is widened to the whole word.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -16,6 +19,11 @@ Segment = tuple[str, bool]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 ELLIPSIS = "…"
+# A word for highlighting: letters and digits, joined by an apostrophe, point, comma or hyphen
+# ("£19.50", "kids'", "don't", "well-known"); a currency sign or @/# in front belongs to it.
+_WORD = re.compile(r"[£$€@#]?\w+(?:[.,'’-]\w+)*")
+_MAX_WIDEN = 30  # a "word" longer than this (a URL, a keyboard mash) may be cut
+_LEADING_JUNK = frozenset(" \t\n.,;:!?)]}")
 
 
 def clean(value: str, *, limit: int | None = None) -> str:
@@ -41,10 +49,38 @@ def _locate(source: str, ev: Evidence) -> tuple[int, int] | None:
     return None
 
 
+class _Words:
+    """The words of a text, to move a position that falls inside one to its edge."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._spans = [m.span() for m in _WORD.finditer(source)]
+        self._starts = [start for start, _ in self._spans]
+
+    def _inside(self, pos: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and self._spans[i][0] < pos < self._spans[i][1]:
+            return self._spans[i]
+        return None
+
+    def widen(self, start: int, end: int) -> tuple[int, int]:
+        """`[start, end)` grown outwards so neither edge cuts a word (of a sane length)."""
+        word = self._inside(start)
+        if word is not None and start - word[0] <= _MAX_WIDEN:
+            start = word[0]
+        word = self._inside(end)
+        if word is not None and word[1] - end <= _MAX_WIDEN:
+            end = word[1]
+        return start, end
+
+
 def spans_for(source: str, evidence: Iterable[Evidence], field: str) -> list[tuple[int, int]]:
-    """The merged, sorted ranges of `field` evidence inside `source`."""
+    """The merged, sorted ranges of `field` evidence inside `source`, on word boundaries."""
+    words = _Words(source)
     ranges = sorted(
-        r for ev in evidence if ev.field == field and (r := _locate(source, ev)) is not None
+        words.widen(*r)
+        for ev in evidence
+        if ev.field == field and (r := _locate(source, ev)) is not None
     )
     merged: list[tuple[int, int]] = []
     for start, end in ranges:
@@ -55,10 +91,14 @@ def spans_for(source: str, evidence: Iterable[Evidence], field: str) -> list[tup
     return merged
 
 
-def _windows(length: int, spans: list[tuple[int, int]], context: int) -> list[tuple[int, int]]:
+def _windows(
+    length: int, spans: list[tuple[int, int]], context: int, words: _Words
+) -> list[tuple[int, int]]:
     wins: list[tuple[int, int]] = []
     for start, end in spans:
-        lo, hi = max(0, start - context), min(length, end + context)
+        lo, hi = words.widen(max(0, start - context), min(length, end + context))
+        while lo < start and words.source[lo] in _LEADING_JUNK:  # no "… . We pay"
+            lo += 1
         if wins and lo <= wins[-1][1]:
             wins[-1] = (wins[-1][0], max(hi, wins[-1][1]))
         else:
@@ -94,12 +134,14 @@ def excerpt(
     if len(source) <= limit:
         windows = [(0, len(source))]
     elif spans:
-        windows = _windows(len(source), spans, context)
+        windows = _windows(len(source), spans, context, _Words(source))
     else:
-        windows = [(0, limit)]
+        windows = [_Words(source).widen(0, limit)]
     out: list[Segment] = []
     for lo, hi in windows:
-        if lo > 0 or out:
+        if out:
+            out.append((f" {ELLIPSIS} ", False))
+        elif lo > 0:
             out.append((ELLIPSIS, False))
         out.extend(_segments(source, lo, hi, spans))
     if windows and windows[-1][1] < len(source):
@@ -110,3 +152,21 @@ def excerpt(
 def clean_keep_edges(value: str) -> str:
     """`clean` without stripping, so words either side of a mark keep their spaces."""
     return _SPACE.sub(" ", _CONTROL.sub("", value))
+
+
+def shorten(segments: list[Segment], limit: int) -> list[Segment]:
+    """The first `limit` characters of an excerpt, cut after a whole word, marks kept."""
+    out: list[Segment] = []
+    used = 0
+    for text, marked in segments:
+        if used + len(text) <= limit:
+            out.append((text, marked))
+            used += len(text)
+            continue
+        room = text[: max(0, limit - used)]
+        cut = room[: room.rfind(" ")] if " " in room else ""
+        if cut.strip():
+            out.append((cut.rstrip(), marked))
+        out.append((ELLIPSIS, False))
+        break
+    return out

@@ -61,8 +61,3 @@ def is_safeguarding(item: FlaggedItem) -> bool:
     That is: it alleges that a member of staff harmed a child, or it discloses personal data.
     """
     return "personal_data" in item.categories or alleges_staff_harmed_child(item)
-
-
-def needs_alert(item: FlaggedItem) -> bool:
-    """True when the item goes to `alert_to` during the run: critical, or a safeguarding matter."""
-    return item.severity == "critical" or is_safeguarding(item)

@@ -69,9 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="classify JSON lines from stdin (no network, no database)",
         description='Read JSON lines {"id", "text", "title"?, "school"?, "local"?} '
         'on stdin; write one JSON line per input: {"id", "mentions", '
-        '"categories", "severity", "rung", "sentiment", "evidence"}.',
+        '"categories", "severity", "rung", "sentiment", "confidence", "evidence"}. '
+        "With --explain, print instead each step that decided each category.",
     )
     _add_config(p)
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="for each post, print the names matched, threat frames and counter-evidence, "
+        "rules fired, the model's probabilities and heaviest words, the decision and its "
+        "confidence (text, not JSON)",
+    )
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser(
@@ -220,6 +228,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    if args.explain:
+        from analysis.explain import explain_stream
+
+        bad = explain_stream(_config(args), sys.stdin, sys.stdout)
+        return 1 if bad else 0
     from analysis.assess import classify_stream
 
     bad = classify_stream(_config(args), sys.stdin, sys.stdout)

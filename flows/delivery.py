@@ -20,12 +20,28 @@ from warehouse import Warehouse
 def send_alerts_for(
     cfg: Config, warehouse: Warehouse, school: SchoolConfig, config_hint: str = "schoolwatch.toml"
 ) -> int:
-    """Send critical and safeguarding items to `alert_to` now, once each. Returns how many."""
+    """Send critical and safeguarding items to `alert_to` now, once each. Returns how many.
+
+    Threats the classifier is less sure of than `alerts.min_confidence` are not alerted: the
+    digest lists them as possible threats to check.
+    """
     logger = get_run_logger()
     items = warehouse.pending_alerts(school.id)
     if not items:
         return 0
-    outcome = digest.send_alerts(items, school, cfg.email, config_hint=config_hint)
+    threshold = cfg.alerts.min_confidence
+    outcome = digest.send_alerts(
+        items, school, cfg.email, min_confidence=threshold, config_hint=config_hint
+    )
+    held = [i.post_id for i in items if digest.is_possible_threat(i, threshold)]
+    if held:
+        logger.warning(
+            "%s: %d possible threat(s) below the alert threshold %.2f, for the digest: %s",
+            school.id,
+            len(held),
+            threshold,
+            ", ".join(held),
+        )
     if outcome.delivered:
         recipients = school.alert_to or school.digest_to
         warehouse.mark_alerted(school.id, list(outcome.delivered), recipients, datetime.now(UTC))
@@ -48,7 +64,12 @@ def send_digest(
         now = datetime.now(UTC)
         data = warehouse.digest_data(school.id, school.name, now)
         outcome = digest.send_school_digest(
-            data, school, cfg.email, dry_run=dry_run, config_hint=config_path
+            data,
+            school,
+            cfg.email,
+            min_confidence=cfg.alerts.min_confidence,
+            dry_run=dry_run,
+            config_hint=config_path,
         )
         if outcome.status == "failed":
             logger.error("digest for %s not delivered: %s", school.id, outcome.error)

@@ -76,6 +76,16 @@ class EmailConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
+class AlertsConfig(_Model):
+    # A threat goes out as an immediate alert only when the classifier's calibrated confidence
+    # in it is at least this; a less certain one is listed in the digest as "Possible threat:
+    # please check", never dropped.
+    min_confidence: Annotated[float, Field(ge=0, le=1)] = DEFAULT_MIN_CONFIDENCE
+
+
 class Person(_Model):
     name: str
     role: str = ""
@@ -170,6 +180,7 @@ class Config(_Model):
     warehouse: WarehouseConfig = WarehouseConfig()
     http: HttpConfig = HttpConfig()
     email: EmailConfig = EmailConfig()
+    alerts: AlertsConfig = AlertsConfig()
     schools: list[SchoolConfig] = []
 
     @model_validator(mode="after")

@@ -114,6 +114,8 @@ class Assessment:
     classifier_version: str
     # where the rung came from: "first" (category's first rung) or "repeat" (escalated case)
     rung_reason: str = "first"
+    # category -> calibrated probability (0..1) that the category is right; one per category
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,8 @@ class FlaggedItem:
     respond_by: datetime | None
     alerted_at: datetime | None = None
     digested_at: datetime | None = None
+    # category -> calibrated probability (0..1); empty for assessments made before it existed
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

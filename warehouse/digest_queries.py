@@ -9,6 +9,7 @@ import duckdb
 from schoolwatch.models import DaySentiment, DigestData, FlaggedItem, SourceHealth
 from warehouse.deadlines import UK
 from warehouse.records import (
+    ANSWERED_SQL,
     FLAGGED_ITEM_COLUMNS,
     FLAGGED_ITEM_FROM,
     SEVERITY_ORDER_SQL,
@@ -69,11 +70,14 @@ def mark_sent(
 
 
 def overdue(con: duckdb.DuckDBPyConnection, school_id: str, now: datetime) -> list[FlaggedItem]:
-    """Open cases past `respond_by` with no action recorded: their latest post each."""
+    """Open cases past `respond_by` that SLT have not answered: their latest post each.
+
+    A case is answered when an action was recorded at or after its latest post joined it.
+    """
     rows = con.execute(
         f"SELECT {FLAGGED_ITEM_COLUMNS} {FLAGGED_ITEM_FROM} "
         "WHERE m.school_id = $1 AND c.status = 'open' AND c.respond_by < $2 "
-        "AND NOT EXISTS (SELECT 1 FROM case_actions x WHERE x.case_id = c.case_id) "
+        f"AND NOT {ANSWERED_SQL.format(case='c.case_id')} "
         "QUALIFY row_number() OVER (PARTITION BY c.case_id "
         "                           ORDER BY m.first_seen_at DESC, m.post_id DESC) = 1 "
         "ORDER BY c.respond_by, c.case_id",

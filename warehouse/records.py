@@ -73,10 +73,19 @@ def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:
     return tuple(Evidence(**e) for e in json.loads(text or "[]"))
 
 
+def confidence_json(confidence: dict[str, float]) -> str:
+    return json.dumps(confidence)
+
+
+def confidence_from_json(text: str | None) -> dict[str, float]:
+    """The stored confidences; empty for an assessment made before they were recorded."""
+    return {str(k): float(v) for k, v in json.loads(text or "{}").items()}
+
+
 # the columns `flagged_item` expects, in order, over `mentions` m, assessments a, cases c
 FLAGGED_ITEM_COLUMNS = """
     m.school_id, m.post_id, m.source_id, m.url, m.author, m.title, m.text, m.published_at,
-    m.first_seen_at, m.sentiment, m.categories, m.severity, m.rung, a.evidence,
+    m.first_seen_at, m.sentiment, m.categories, m.severity, m.rung, a.evidence, a.confidence,
     c.case_id, c.status, c.respond_by,
     (SELECT d.sent_at FROM deliveries d WHERE d.school_id = m.school_id
         AND d.post_id = m.post_id AND d.kind = 'alert') AS alerted_at,
@@ -90,6 +99,13 @@ FLAGGED_ITEM_FROM = """
     LEFT JOIN case_posts cp USING (school_id, post_id)
     LEFT JOIN cases c ON c.case_id = cp.case_id
 """
+
+# A case is answered when SLT recorded an action at or after its latest post joined it.
+ANSWERED_SQL = (
+    "coalesce((SELECT max(x.recorded_at) FROM case_actions x WHERE x.case_id = {case}) >= "
+    "(SELECT max(cp.added_at) FROM case_posts cp WHERE cp.case_id = {case}), false)"
+)
+
 
 SEVERITY_ORDER_SQL = (
     "CASE m.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 "
@@ -114,6 +130,7 @@ def flagged_item(row: tuple) -> FlaggedItem:
         severity,
         rung,
         evidence,
+        confidence,
         case_id,
         case_status,
         respond_by,
@@ -140,4 +157,5 @@ def flagged_item(row: tuple) -> FlaggedItem:
         respond_by=utc(respond_by),
         alerted_at=utc(alerted_at),
         digested_at=utc(digested_at),
+        confidence=confidence_from_json(confidence),
     )

@@ -72,7 +72,7 @@ def add_assessments(
         a = latest[(school_id, post_id)]
         new_rows.append(assessment_row(a, version, None, now))
         if a.mentions and a.severity != "none" and not was_flagged:
-            flaggings.append(Flagging(school_id, post_id, site, author, now))
+            flaggings.append(Flagging(school_id, post_id, site, author, now, a.severity, a.rung))
     insert_assessments(con, new_rows)
     assign_cases(con, flaggings, now)
     return len(new_rows)

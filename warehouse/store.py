@@ -13,10 +13,16 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from schoolwatch.models import Assessment, FetchResult, Post
+from schoolwatch.models import Assessment, FetchResult, Post, Severity
 from warehouse.connection import insert_rows
 from warehouse.deadlines import respond_by
-from warehouse.records import StoreSummary, evidence_json, spans_json
+from warehouse.records import (
+    ANSWERED_SQL,
+    StoreSummary,
+    confidence_json,
+    evidence_json,
+    spans_json,
+)
 
 Key = tuple[str, str]  # (school_id, post_id)
 
@@ -33,13 +39,20 @@ class _Known:
 
 @dataclass(frozen=True, slots=True)
 class Flagging:
-    """A post that needs a case: who posted it and when the school learnt of it."""
+    """A post that needs a case: who posted it, when the school learnt of it, how serious."""
 
     school_id: str
     post_id: str
     site: str
     author: str
     arrived_at: datetime
+    severity: Severity
+    rung: int
+
+    @property
+    def due(self) -> datetime:
+        """When SLT should have acted on this post (the ladder's rule)."""
+        return respond_by(self.arrived_at, severity=self.severity, rung=self.rung)
 
 
 def site_of(url: str) -> str:
@@ -172,6 +185,7 @@ def assessment_row(a: Assessment, version: int, run_id: str | None, now: datetim
         a.sentiment,
         evidence_json(a.evidence),
         spans_json(a.matched),
+        confidence_json(a.confidence),
     )
 
 
@@ -190,6 +204,7 @@ ASSESSMENT_COLUMNS = [
     "sentiment",
     "evidence",
     "matched",
+    "confidence",
 ]
 
 
@@ -259,8 +274,11 @@ def store_posts(
             continue
         assess_rows.append(assessment_row(a, version, run_id, now))
         if a.severity != "none" and not (old and old.flagged):
+            site = site_of(post.url)
             flaggings.append(
-                Flagging(a.school_id, a.post_id, site_of(post.url), post.author, post.fetched_at)
+                Flagging(
+                    a.school_id, a.post_id, site, post.author, post.fetched_at, a.severity, a.rung
+                )
             )
     insert_rows(con, "posts", POST_COLUMNS, new_posts)
     _update_latest(con, updates)
@@ -330,6 +348,8 @@ def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now:
     """Put each newly flagged post in its poster's open case, or open one. Returns cases opened.
 
     A poster is (school, site, author); posts without an author each get a case of their own.
+    A case is due by the earliest deadline of the posts that joined it since SLT last recorded
+    an action on it: a threat joining a complaint's case makes the case due now.
     """
     if not flaggings:
         return 0
@@ -347,7 +367,8 @@ def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now:
             "WHERE status = 'open' AND author <> '' ORDER BY opened_at"
         ).fetchall()
     }
-    new_cases, links = [], []
+    new_cases: dict[str, list] = {}
+    links, joined = [], []
     for f in sorted(flaggings, key=lambda f: f.arrived_at):
         if (f.school_id, f.post_id) in in_case:
             continue
@@ -355,21 +376,43 @@ def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now:
         case_id = open_cases.get(poster) if f.author else None
         if case_id is None:
             case_id = next_case_id(con)
-            new_cases.append(
-                (case_id, f.school_id, f.site, f.author, "open", now, respond_by(f.arrived_at))
-            )
+            new_cases[case_id] = [case_id, f.school_id, f.site, f.author, "open", now, f.due]
             if f.author:
                 open_cases[poster] = case_id
+        elif case_id in new_cases:
+            new_cases[case_id][6] = min(new_cases[case_id][6], f.due)
+        else:
+            joined.append((case_id, f.due))
         links.append((f.school_id, f.post_id, case_id, now))
         in_case.add((f.school_id, f.post_id))
     insert_rows(
         con,
         "cases",
         ["case_id", "school_id", "site", "author", "status", "opened_at", "respond_by"],
-        new_cases,
+        [tuple(c) for c in new_cases.values()],
     )
+    _bring_forward(con, joined)  # before the links: it looks at the posts already in each case
     insert_rows(con, "case_posts", ["school_id", "post_id", "case_id", "added_at"], links)
     return len(new_cases)
+
+
+def _bring_forward(con: duckdb.DuckDBPyConnection, joined: list[tuple[str, datetime]]) -> None:
+    """Posts joining open cases: a case is due by the earlier of its deadline and theirs; by
+    theirs alone when SLT have recorded an action since its last post joined (it was answered).
+    """
+    if not joined:
+        return
+    con.execute(
+        f"""
+        UPDATE cases SET respond_by = CASE
+            WHEN {ANSWERED_SQL.format(case="cases.case_id")} THEN j.due
+            ELSE least(cases.respond_by, j.due) END
+        FROM (SELECT case_id, min(due) AS due
+              FROM (SELECT unnest($1) AS case_id, unnest($2) AS due) GROUP BY case_id) j
+        WHERE cases.case_id = j.case_id
+        """,
+        [[c for c, _ in joined], [d for _, d in joined]],
+    )
 
 
 def next_case_id(con: duckdb.DuckDBPyConnection) -> str:

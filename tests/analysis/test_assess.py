@@ -35,6 +35,8 @@ def _check(a, title: str, text: str) -> None:
     for span in (*a.matched, *a.evidence):
         source = title if span.field == "title" else text
         assert source[span.start : span.end] == span.text
+    assert set(a.confidence) == set(a.categories)
+    assert all(0.0 <= p <= 1.0 for p in a.confidence.values())
     if not a.mentions:
         assert (a.categories, a.severity, a.rung, a.evidence, a.matched) == ((), "none", 0, (), ())
 
@@ -113,7 +115,8 @@ def test_classify_stream_answers_every_line_and_survives_bad_ones():
     bad, out = _classify(ONE_SCHOOL, lines)
     assert bad == 5
     assert [o["id"] for o in out] == ["1", None, 2, "3", None, "4", "5", "6"]
-    keys = {"id", "mentions", "categories", "severity", "rung", "sentiment", "evidence", "matched"}
+    keys = {"id", "mentions", "categories", "severity", "rung", "sentiment", "confidence"}
+    keys |= {"evidence", "matched"}
     good = [o for o in out if "error" not in o]
     assert [set(o) for o in good] == [keys] * 3
     assert [o["mentions"] for o in good] == [True, True, False]
@@ -142,6 +145,17 @@ def test_classify_stream_evidence_points_into_the_input():
         assert set(ev) == {"category", "field", "start", "end", "text", "reason"}
         assert text[ev["start"] : ev["end"]] == ev["text"]
         assert ev["category"] in out["categories"]
+
+
+def test_classify_stream_gives_a_confidence_for_each_category():
+    text = "St Wenna's Harrowby: Mr Tadd is a thief and a liar, he stole the trip money."
+    calm = "Lovely concert at St Wenna's Harrowby."
+    _, [flagged, quiet] = _classify(
+        ONE_SCHOOL, [json.dumps({"id": "e", "text": text}), json.dumps({"id": "q", "text": calm})]
+    )
+    assert flagged["categories"] and set(flagged["confidence"]) == set(flagged["categories"])
+    assert all(0.0 <= p <= 1.0 for p in flagged["confidence"].values())
+    assert quiet["categories"] == [] and quiet["confidence"] == {}
 
 
 any_text = st.one_of(

@@ -131,12 +131,32 @@ def _utc(s: str) -> datetime:
         ("2026-03-28T12:00:00+00:00", "2026-03-30T17:00:00+01:00", "clocks change at weekend"),
     ],
 )
-def test_respond_by(arrived, due, reason):
-    got = respond_by(datetime.fromisoformat(arrived))
+def test_a_complaint_is_due_in_24_hours_or_the_next_working_day(arrived, due, reason):
+    got = respond_by(datetime.fromisoformat(arrived), severity="low", rung=1)
+    assert got == _utc(due), reason
+    assert got.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    ("arrived", "severity", "rung", "due", "reason"),
+    [
+        ("2026-03-14T22:37:00+00:00", "critical", 6, "2026-03-14T22:37:00+00:00", "a threat: now"),
+        ("2026-03-11T06:00:00+00:00", "high", 6, "2026-03-11T17:00:00+00:00", "police: today"),
+        ("2026-03-14T06:00:00+00:00", "high", 6, "2026-03-14T17:00:00+00:00", "police: Saturday"),
+        ("2026-03-11T17:30:00+00:00", "high", 6, "2026-03-12T17:00:00+00:00", "police, evening"),
+        ("2026-07-01T16:30:00+00:00", "high", 6, "2026-07-02T17:00:00+01:00", "17:30 BST: late"),
+        ("2026-03-14T06:00:00+00:00", "medium", 2, "2026-03-15T06:00:00+00:00", "hide: 24 h"),
+        ("2026-03-14T06:00:00+00:00", "high", 5, "2026-03-15T06:00:00+00:00", "legal: 24 h"),
+        ("2026-03-14T06:00:00+00:00", "low", 1, "2026-03-16T17:00:00+00:00", "complaint: Monday"),
+    ],
+)
+def test_respond_by_follows_severity_and_rung(arrived, severity, rung, due, reason):
+    got = respond_by(datetime.fromisoformat(arrived), severity=severity, rung=rung)
     assert got == _utc(due), reason
     assert got.tzinfo == UTC
 
 
 def test_respond_by_takes_naive_as_utc():
     arrived = datetime(2026, 3, 11, 10, 0)
-    assert respond_by(arrived) == arrived.replace(tzinfo=UTC) + timedelta(hours=24)
+    got = respond_by(arrived, severity="low", rung=1)
+    assert got == arrived.replace(tzinfo=UTC) + timedelta(hours=24)

@@ -16,6 +16,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
+from analysis.ladder import respond_by
 from schoolwatch.config import EmailConfig, SchoolConfig
 from schoolwatch.models import DaySentiment, DigestData, Evidence, FlaggedItem, SourceHealth
 
@@ -53,9 +54,11 @@ def item(
         evidence=tuple(ev(categories[0], s, text) for s in spans),
         case_id=f"case-{post_id}",
         case_status="open",
-        respond_by=NOW + timedelta(hours=15),
     )
     values.update(kw)
+    if "respond_by" not in values:  # the ladder's rule, as the warehouse stores it
+        seen = values["first_seen_at"]
+        values["respond_by"] = respond_by(seen, severity=severity, rung=rung)  # type: ignore[arg-type]
     return FlaggedItem(**values)  # type: ignore[arg-type]
 
 

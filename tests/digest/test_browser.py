@@ -1,13 +1,12 @@
 """The digest at a phone's width in headless Chromium: nothing wider than the screen.
 
-Skipped where Chromium is not installed (Debian: `apt-get install chromium`). With
-SCHOOLWATCH_WRITE_DOCS=1 the screenshot is also written to docs/digest.png.
+Skipped where Chromium is not installed (Debian: `apt-get install chromium`). The README's
+picture is the demo's digest (tests/flows/test_demo_digest.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import struct
@@ -27,7 +26,6 @@ CHROMIUM = next(
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)"
 )
-DOCS_PNG = Path(__file__).resolve().parents[2] / "docs" / "digest.png"
 
 # Headless Chromium will not make a window narrower than 500 px for --dump-dom, so the digest
 # is laid out in a phone-wide iframe; once loaded, its scroll width is written into the DOM.
@@ -38,7 +36,7 @@ window.addEventListener("load", () => {{
   const frame = document.getElementById("phone");
   const root = frame.contentDocument.documentElement;
   document.body.setAttribute("data-measure",
-    root.scrollWidth + "x" + frame.contentWindow.innerWidth);
+    root.scrollWidth + "x" + frame.contentWindow.innerWidth + "x" + root.scrollHeight);
 }});
 </script></body></html>"""
 
@@ -68,9 +66,9 @@ def page(tmp_path: Path, data, school) -> Path:
     long_one = item(
         "p-long",
         "Supercalifragilistic" * 8 + " <table width=2000><tr><td>wide</td></tr></table>",
-        ("complaint",),
-        "low",
-        1,
+        ("harassment",),
+        "medium",
+        2,
         url="https://forum.example/t/" + "very-long-path-" * 20,
         author="someone_with_an_extremely_long_username_that_never_breaks_at_all_anywhere",
     )
@@ -83,7 +81,7 @@ def page(tmp_path: Path, data, school) -> Path:
 
 def test_no_horizontal_overflow_at_phone_width(tmp_path: Path, page: Path):
     dom = chromium(tmp_path, "--window-size=800,1000", "--dump-dom", page.as_uri()).stdout
-    found = re.search(r'data-measure="(\d+)x(\d+)"', dom)
+    found = re.search(r'data-measure="(\d+)x(\d+)x\d+"', dom)
     assert found, "the measuring script did not run"
     scroll_width, inner_width = map(int, found.groups())
     assert inner_width == PHONE_WIDTH
@@ -99,6 +97,3 @@ def test_screenshot_at_phone_width(tmp_path: Path, data, school):
     chromium(tmp_path, f"--window-size={PHONE_WIDTH},3560", f"--screenshot={shot}", path.as_uri())
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (PHONE_WIDTH, 3560)
-    if os.environ.get("SCHOOLWATCH_WRITE_DOCS") == "1":
-        DOCS_PNG.parent.mkdir(exist_ok=True)
-        DOCS_PNG.write_bytes(png)

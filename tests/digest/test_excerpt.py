@@ -38,7 +38,7 @@ def test_long_posts_keep_a_window_around_each_span():
     segs = excerpt(text, [ev(a, a + 9, "bad words"), ev(b, b + 8, "more bad")], "text", context=20)
     marked = [t for t, m in segs if m]
     assert marked == ["bad words", "more bad"]
-    assert [t for t, _ in segs].count(ELLIPSIS) == 3
+    assert [t.strip() for t, _ in segs].count(ELLIPSIS) == 3
     assert sum(len(t) for t, _ in segs) < 120
 
 
@@ -59,3 +59,26 @@ def test_any_evidence_never_crashes_and_marks_only_real_text(text, spans):
     for seg, marked in segs:
         if marked:
             assert seg.strip() == "" or clean(seg) in clean(text)
+
+
+def _marked(text: str, span: str) -> list[str]:
+    start = text.index(span)
+    return [t for t, m in excerpt(text, [ev(start, start + len(span), span)], "text") if m]
+
+
+def test_marks_are_widened_to_whole_words():
+    jumper = "£19.50 for a jumper with the logo on."
+    assert _marked(jumper, "50 for a jumper") == ["£19.50 for a jumper"]
+    homework = "a “mini project” every single weekend. I get that"
+    assert _marked(homework, "every single week") == ["every single weekend"]
+    assert _marked("She's a thief, and the school knows", "he's a thi") == ["She's a thief"]
+    # a span already on word edges, punctuation included, is left alone
+    assert _marked("He said “Little Donkey” twice", "“Little Donkey”") == ["“Little Donkey”"]
+
+
+def test_excerpt_windows_do_not_cut_words():
+    text = "word " * 100 + "the threatening bit" + " tail" * 100
+    start = text.index("threatening")
+    segs = excerpt(text, [ev(start, start + 11, "threatening")], "text", context=13)
+    plain = [t for t, m in segs if t != ELLIPSIS]
+    assert plain[0].split()[0] == "word" and plain[-1].split()[-1] == "tail"

@@ -63,3 +63,68 @@ def test_refused_digest_is_sent_by_the_next_run(
     third = daily_monitor(config_path=str(config))  # nothing new: nothing sent again today
     assert third["alerts_sent"] == 0 and third["digests"] == []
     assert len(recorder.received) == len(subjects)
+
+
+def _store_unsure_threat(config_path, confidence: float) -> str:
+    """A threat found by an earlier run (its alert not sent), the classifier unsure of it."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from analysis.assess import assess
+    from schoolwatch.config import load_config
+    from schoolwatch.models import FetchResult, Post
+    from warehouse import Warehouse
+
+    cfg = load_config(config_path)
+    school = cfg.schools[0]
+    now = datetime.now(UTC)
+    text = "Fernhill Abbey Primary: someone should torch the place. Mrs Linden watch your back."
+    url = "https://coldbrook-chat.example/t/9#p4"
+    post = Post("unsure-1", "chat", school.id, url, url, "", text, "quietone", now, now, b"raw")
+    found = assess(school, post_id=post.post_id, title="", text=text, local=False)
+    assert "threat" in found.categories, "the fixture post must be a threat to the classifier"
+    unsure = replace(found, confidence={**found.confidence, "threat": confidence})
+    result = FetchResult(school.id, "chat", url, "ok", now, (post,))
+    Warehouse(cfg.warehouse.path).store_run("earlier", now, [result], [unsure])
+    return post.post_id
+
+
+def test_a_threat_below_min_confidence_is_listed_in_the_digest_not_alerted(
+    prefect_harness, httpserver: HTTPServer, tmp_path
+):
+    from flows.daily import daily_monitor
+
+    base = serve_site(httpserver)
+    for server in _run(Recorder()):
+        smtp = _smtp(server.port) + "\n[alerts]\nmin_confidence = 0.6"
+        config = write_config(tmp_path, base, smtp=smtp)
+        unsure_id = _store_unsure_threat(config, confidence=0.35)
+
+        summary = daily_monitor(config_path=str(config))
+
+        msgs = [
+            email.message_from_bytes(e.content, policy=email.policy.default)
+            for e in server.handler.received
+        ]
+    alerts = [m for m in msgs if str(m["Subject"]).startswith("CRITICAL")]
+    digests = [m for m in msgs if "possible threat" in str(m["Subject"])]
+    # the fixture forum's threat (sure) is alerted; the unsure one is not
+    assert summary["alerts_sent"] == 1 and len(alerts) == 1
+    assert "watch her back" in alerts[0].get_body(("plain",)).get_content()
+    assert len(digests) == 1, [m["Subject"] for m in msgs]
+    body = digests[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "1 critical, 1 possible threat" in " ".join(str(digests[0]["Subject"]).split())
+    check = body.split("POSSIBLE THREAT: PLEASE CHECK (1)")[1].split("\n\n\n")[0]
+    assert "quietone on chat" in check and "watch your back»" in check  # with its evidence
+    assert "The classifier is 35 % sure this is a threat: no alert was sent." in check
+
+    con = duckdb.connect(str(tmp_path / "wh" / "schoolwatch.duckdb"), read_only=True)
+    kinds = con.execute(
+        "SELECT kind FROM deliveries WHERE post_id = $1 ORDER BY kind", [unsure_id]
+    ).fetchall()
+    confidence = con.execute(
+        "SELECT confidence['threat'] FROM flagged WHERE post_id = $1", [unsure_id]
+    ).fetchone()
+    con.close()
+    assert kinds == [("digest",)], "in the digest once, never alerted"
+    assert confidence == (0.35,)

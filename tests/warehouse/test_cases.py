@@ -13,14 +13,52 @@ from tests.warehouse.builders import SCHOOL, T0, flagged, make_assessment, make_
 from warehouse.deadlines import respond_by
 
 
-def test_case_respond_by_weekday_and_saturday(wh):
+def test_case_respond_by_follows_the_ladder(wh):
     saturday = datetime(2025, 3, 8, 10, tzinfo=UTC)
     weekday, weekend = make_post(1, author="A"), make_post(2, author="B", fetched_at=saturday)
-    store(wh, [(weekday, flagged(weekday)), (weekend, flagged(weekend))])
+    gripe = make_post(3, author="C", fetched_at=saturday)
+    threat = make_post(4, author="D", fetched_at=saturday)
+    gripe_a = flagged(gripe, categories=("complaint",), severity="low", rung=1)
+    threat_a = flagged(threat, categories=("threat",), severity="critical", rung=6)
+    store(
+        wh,
+        [
+            (weekday, flagged(weekday)),
+            (weekend, flagged(weekend)),
+            (gripe, gripe_a),
+            (threat, threat_a),
+        ],
+    )
     got = {c.author: c.respond_by for c in wh.list_cases(SCHOOL)}
-    # the rule is analysis.ladder.respond_by (tested there): end of Monday for a weekend post
-    assert got == {"A": T0 + timedelta(hours=24), "B": respond_by(saturday)}
-    assert got["B"] == datetime(2025, 3, 10, 17, tzinfo=UTC)
+    # the rule is analysis.ladder.respond_by (tested there)
+    assert got == {
+        "A": T0 + timedelta(hours=24),  # report and hide: 24 h
+        "B": saturday + timedelta(hours=24),  # ... weekends included
+        "C": datetime(2025, 3, 10, 17, tzinfo=UTC),  # a complaint: the next working day
+        "D": saturday,  # a threat: now
+    }
+    assert got["B"] == respond_by(saturday, severity="medium", rung=2)
+
+
+def test_a_worse_post_brings_its_case_forward_and_an_answered_case_starts_again(wh):
+    gripe = make_post(1, author="A")
+    store(wh, [(gripe, flagged(gripe, categories=("complaint",), severity="low", rung=1))])
+    (case,) = wh.list_cases(SCHOOL)
+    assert case.respond_by == T0 + timedelta(hours=24)
+    later = T0 + timedelta(hours=2)
+    threat = make_post(2, author="A", fetched_at=later)
+    threat_a = flagged(threat, categories=("threat",), severity="critical", rung=6)
+    store(wh, [(threat, threat_a)], run_id="run-2", fetched_at=later)
+    (case,) = wh.list_cases(SCHOOL)
+    assert case.respond_by == later  # due now, not tomorrow
+    wh.record_action(case.case_id, 6, "Rang 101", "Head")
+    much_later = T0 + timedelta(days=1)  # Thursday
+    gripe2 = make_post(3, author="A", fetched_at=much_later)
+    gripe2_a = flagged(gripe2, categories=("complaint",), severity="low", rung=1)
+    store(wh, [(gripe2, gripe2_a)], run_id="run-3", fetched_at=much_later)
+    (case,) = wh.list_cases(SCHOOL)
+    # answered before the new post joined: the new post's own deadline, not the old one
+    assert case.respond_by == much_later + timedelta(hours=24)
 
 
 def test_posts_by_the_same_author_join_the_open_case(wh):

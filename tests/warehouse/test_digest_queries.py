@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from schoolwatch.models import DaySentiment, SourceHealth
@@ -117,3 +118,25 @@ def test_empty_digest_still_moves_the_new_mentions_start(wh):
     assert wh.digest_data(SCHOOL, "St Aldric's", now).new_mentions == 1
     assert wh.mark_digested(SCHOOL, [], now) == 0
     assert wh.digest_data(SCHOOL, "St Aldric's", now).new_mentions == 0
+
+
+def test_a_new_post_after_an_action_makes_the_case_due_again(wh):
+    a1 = make_post(1, author="A")
+    store(wh, [(a1, flagged(a1))])
+    wh.record_action("C-000001", 2, "reported to the site", "Head")
+    a2 = make_post(2, author="A", fetched_at=T0 + timedelta(hours=30))
+    store(wh, [(a2, flagged(a2))], run_id="run-2")
+    assert wh.digest_data(SCHOOL, "St Aldric's", T0 + timedelta(hours=40)).overdue == ()
+    late = wh.digest_data(SCHOOL, "St Aldric's", T0 + timedelta(hours=55))
+    assert [(i.case_id, i.post_id) for i in late.overdue] == [("C-000001", "p2")]
+
+
+def test_confidence_is_stored_and_read_back(wh):
+    t, old = make_post(1, author="X"), make_post(2, author="Y")
+    sure = replace(_threat(t), confidence={"threat": 0.42})
+    store(wh, [(t, sure), (old, _threat(old))])  # p2: none given
+    items = {i.post_id: i for i in wh.digest_data(SCHOOL, "St Aldric's", T0).items}
+    assert items["p1"].confidence == {"threat": 0.42}
+    assert items["p2"].confidence == {}
+    rows = wh.query("SELECT post_id, confidence['threat'] FROM flagged ORDER BY post_id")[1]
+    assert rows == [("p1", 0.42), ("p2", None)]

@@ -21,7 +21,7 @@ VIEW_COLUMNS = {
     "flagged": [
         "school_id", "post_id", "source_id", "url", "author", "title", "text", "published_at",
         "first_seen_at", "sentiment", "categories", "severity", "rung",
-        "case_id", "case_status", "respond_by", "digested_at",
+        "case_id", "case_status", "respond_by", "digested_at", "confidence",
     ],
     "daily_sentiment": [
         "school_id", "day", "mentions", "mean_sentiment", "negative_share", "flagged",
@@ -36,12 +36,12 @@ VIEW_COLUMNS = {
 
 def test_migrations_are_recorded_and_run_once(tmp_path):
     wh = Warehouse(tmp_path / "x.duckdb", migrate=False)
-    assert wh.migrate() == ["0001_tables", "0002_views"]
+    assert wh.migrate() == ["0001_tables", "0002_views", "0003_confidence"]
     assert wh.migrate() == []
     assert Warehouse(wh.path).migrate() == []
     cols, rows = wh.query("SELECT version, name FROM schema_migrations ORDER BY version")
     assert cols == ["version", "name"]
-    assert rows == [(1, "tables"), (2, "views")]
+    assert rows == [(1, "tables"), (2, "views"), (3, "confidence")]
 
 
 def test_new_file_is_private_and_its_folder_created(tmp_path):
@@ -73,7 +73,7 @@ def test_constructor_creates_and_migrates_unless_told_not_to(tmp_path):
     assert not path.parent.exists()
     Warehouse(path)
     _, rows = Warehouse(path, migrate=False).query("SELECT name FROM schema_migrations")
-    assert rows == [("tables",), ("views",)]
+    assert rows == [("tables",), ("views",), ("confidence",)]
 
 
 def test_not_a_duckdb_file_is_warehouse_error(tmp_path):

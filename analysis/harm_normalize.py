@@ -1,0 +1,102 @@
+"""Undo the disguises people put on words, before the threat frames and the model read a post.
+
+`for_rules` keeps every character's position (the output has the length of its input), so a
+match on the normalised text is also a span of the original and can be shown as evidence:
+
+- leetspeak and digit substitution inside words: "k1ll" -> "kill", "5t4b" -> "stab",
+  "sh00t" -> "shoot" (only where a digit or symbol stands between letters, so "y10", "3pm",
+  "4x4" and "2nd" stay as they are);
+- spaced-out letters: "k i l l" -> "kill   ", "d.i.e" -> "die  ";
+- stretched letters: "diiiie" -> "die   ", "killlll" -> "kill   " (a run of three or more of
+  a letter becomes one, or two for letters often written double, the spaces after the word);
+- emoji variation selectors, which follow a weapon emoji in some keyboards, become spaces.
+
+`model_tokens` goes further for the trained model (no positions to keep): stretched letters
+squeezed, and slang words mapped to the plain word they mean (`analysis/data/slang.toml`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+SLANG_PATH = Path(__file__).resolve().parent / "data" / "slang.toml"
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+_WORD = re.compile(r"[a-z0-9@$!]*[a-z][a-z0-9@$!]*")
+_HAS_LEET = re.compile(r"[a-z][0-9@$!]|[0-9@$][a-z]")
+_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
+_SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
+
+
+def _unleet(m: re.Match[str]) -> str:
+    word = m.group(0)
+    letters = sum(c.isalpha() for c in word)
+    # a digit or symbol between letters ("k1ll", "5t4b", "sh00t") marks leetspeak; digits only
+    # at the ends are a time, an ordinal or a year group ("3pm", "2nd", "y10", "yr7")
+    inner = word.strip("0123456789@$!")
+    if letters < 2 or not any(c in _LEET for c in inner):
+        return word
+    core = word.rstrip("!")  # "die!!!": trailing exclamation marks are punctuation
+    return "".join(_LEET.get(c, c) for c in core) + word[len(core) :]
+
+
+def _unspace(m: re.Match[str]) -> str:
+    letters = m.group(0)[::2]
+    return letters + " " * (len(m.group(0)) - len(letters))
+
+
+_RUN = re.compile(r"([a-z])\1{2,}")
+_DOUBLED = frozenset("lseotfprnmdgbcz")  # letters English often writes twice ("kill", "see")
+_STRETCHED_WORD = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
+
+
+def _unstretch(m: re.Match[str]) -> str:
+    word = m.group(0)
+    short = _RUN.sub(lambda r: r.group(1) * (2 if r.group(1) in _DOUBLED else 1), word)
+    return short + " " * (len(word) - len(short))
+
+
+def for_rules(folded: str) -> str:
+    """`folded` (lower case, see `harm_text.fold`) with disguises undone; same length."""
+    text = folded.translate(_SELECTORS)
+    if _RUN.search(text):
+        text = _STRETCHED_WORD.sub(_unstretch, text)
+    if _HAS_LEET.search(text):
+        text = _WORD.sub(_unleet, text)
+    if " " in text or "." in text:
+        text = _SPACED.sub(_unspace, text)
+    return text
+
+
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+
+
+@lru_cache(maxsize=1)
+def slang() -> dict[str, str]:
+    """Slang or dialect word -> the plain word the model should read (from `slang.toml`)."""
+    with SLANG_PATH.open("rb") as f:
+        raw = tomllib.load(f)
+    out: dict[str, str] = {}
+    for plain, entries in raw["means"].items():
+        for entry in entries:
+            word = entry.split("=", 1)[0].strip()
+            out[word] = plain
+    return out
+
+
+def squeeze(word: str) -> str:
+    """Stretched letters back to two ("diiiie" -> "diie", "sooo" -> "soo")."""
+    return _STRETCH.sub(r"\1\1", word)
+
+
+def model_token(token: str) -> str:
+    """One model token with stretched letters squeezed and slang read as its plain word."""
+    word = squeeze(token)
+    table = slang()
+    return table.get(word) or table.get(_STRETCH_ONE.sub(r"\1", word)) or word
+
+
+_STRETCH_ONE = re.compile(r"([a-z])\1+")

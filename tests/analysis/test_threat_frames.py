@@ -1,0 +1,119 @@
+"""The reviewed threat frames (analysis/data/threat_frames.toml): every example a frame gives
+must be found by it, every not_example must not be a threat, and every counter-evidence entry
+must recognise its own examples. The file is data a safeguarding lead edits; these tests are
+what keeps its examples honest."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis import harm_normalize, phrases, threat
+from analysis.harm_text import fold
+
+BOOK = threat.load_frames()
+
+
+def _cases(kind: str) -> list[tuple[str, str]]:
+    frames = BOOK.frames if kind != "counter" else BOOK.counters
+    attr = "not_examples" if kind == "not" else "examples"
+    return [(f.name, text) for f in frames for text in getattr(f, attr)]
+
+
+@pytest.mark.parametrize(("name", "text"), _cases("example"))
+def test_frame_finds_its_examples(name: str, text: str) -> None:
+    hits = threat.find(fold(text), counters=False)
+    assert any(h.frame.name == name for h in hits), f"frame {name} misses its example {text!r}"
+
+
+@pytest.mark.parametrize(("name", "text"), _cases("not"))
+def test_not_examples_are_no_threat(name: str, text: str) -> None:
+    hits = [h for h in threat.find(fold(text)) if h.countered_by is None]
+    assert not hits, f"{text!r} is a not_example of {name} but {hits[0].frame.name} matched"
+
+
+@pytest.mark.parametrize(("name", "text"), _cases("counter"))
+def test_counter_evidence_recognises_its_examples(name: str, text: str) -> None:
+    counter = next(c for c in BOOK.counters if c.name == name)
+    assert counter.pattern.search(harm_normalize.for_rules(fold(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "counter"),
+    [
+        # why: sport talk uses the words of violence
+        ("we're gonna kill them at netball on saturday", "sport"),
+        # why: a quotation is not the writer's own threat
+        ("he told his mate 'I'll kill you' during a game of tag", "quote"),
+        # why: the writer talking about themself
+        ("my mum is gonna kill me", "self"),
+    ],
+)
+def test_counter_evidence_sets_a_frame_aside(text: str, counter: str) -> None:
+    hits = threat.find(fold(text))
+    assert hits and all(h.countered_by is not None for h in hits)
+    assert any(h.countered_by and h.countered_by.name == counter for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "frame"),
+    [
+        ("im gonna st@b him", "intent"),  # leetspeak
+        ("i will k i l l you", "intent"),  # spaced letters
+        ("just diiiie already", "death_wish"),  # stretched letters
+        ("ppl saying kai has got a 🔪 in his bag", "weapon_report"),  # emoji as a weapon
+        ("Mr Pemberton better watch his back", "menace"),  # a named person (masked as xp)
+    ],
+)
+def test_disguised_threats_are_found(text: str, frame: str) -> None:
+    folded = fold(text)
+    hits = threat.find(folded)
+    assert any(h.frame.name == frame and h.countered_by is None for h in hits)
+    for h in hits:  # offsets are offsets of the original text
+        assert 0 <= h.start < h.end <= len(text)
+
+
+def test_a_single_common_word_is_no_threat_cue() -> None:
+    for word in ("will", "people", "get", "end", "have", "watch", "fire"):
+        assert not threat.cues(word), word
+    assert threat.cues("i will stab")
+
+
+@given(st.text(max_size=300))
+def test_normalising_keeps_every_position(text: str) -> None:
+    folded = fold(text)
+    assert len(harm_normalize.for_rules(folded)) == len(folded)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("k1ll", "kill"),
+        ("5t4b", "stab"),
+        ("sh00t", "shoot"),
+        ("y10 at 3pm", "y10 at 3pm"),  # a year group and a time are not leetspeak
+        ("k i l l", "kill   "),
+        ("diiiie", "die   "),
+        ("killlll", "kill   "),
+    ],
+)
+def test_disguises_undone(text: str, expected: str) -> None:
+    assert harm_normalize.for_rules(text) == expected
+
+
+def test_phrase_notation() -> None:
+    slots = phrases.compile_slots({"weapon": ["knife", "blade"]})
+    import re
+
+    pat = re.compile(phrases.bounded(phrases.alternation(["bring* ... {weapon}"], slots)))
+    assert pat.search("he's bringing a big knife in")
+    assert not pat.search("he's bringing cake")
+    with pytest.raises(ValueError, match="unknown slot"):
+        phrases.alternation(["{nope}"], slots)
+
+
+def test_slang_lines_say_what_each_word_means() -> None:
+    table = harm_normalize.slang()
+    assert table["shank"] == "stab" and table["skeng"] == "knife"
+    assert harm_normalize.model_token("chibbed") == "stab"
