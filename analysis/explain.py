@@ -53,7 +53,9 @@ def explain(school: SchoolConfig, *, title: str, text: str, local: bool, post_id
             lines.append(f"    {f.frame.name}: {shown} ({f.frame.means})")
         else:
             c = f.countered_by
-            lines.append(f"    set aside: {f.frame.name} {shown}: counter-evidence {c.name}, {c.means}")
+            lines.append(
+                f"    set aside: {f.frame.name} {shown}: counter-evidence {c.name}, {c.means}"
+            )
     lines.append("  reviewed rules (analysis/data/harm_rules.toml):")
     hits = [(v, h) for v in views for h in v.hits]
     if not hits:

@@ -93,6 +93,10 @@ def classify(
         )
         cued = _cued(cat, cues, book, chosen)
         p = probs.get(cat, 0.0)
+        if cat == "threat" and "#threat_cue" not in cues:
+            # only a forward-looking cue ("needs to", "better"), no word of serious violence,
+            # a weapon or death: the model must be surer
+            p = p if p >= book.thresholds.get("threat_without_cue", 1.0) else 0.0
         if cat in ruled or combined or (cued and _model_says(cat, p, signals, book)):
             chosen.append(cat)
     evidence: list[Evidence] = []

@@ -120,11 +120,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser(
+        "forget",
+        help="erase an author's posts (UK GDPR erasure), except those an open case holds",
+        description="Erase every stored post by this author (exact name as stored; on one "
+        "site with --site): its versions, raw bytes, assessments and delivery records, and "
+        "closed cases left empty. Posts an open case holds are kept and listed: close the "
+        "case, then run forget again. The Parquet snapshots are rewritten. The same posts "
+        "are not stored again by later runs.",
+    )
+    _add_config(p)
+    p.add_argument("--author", required=True, metavar="NAME", help="the author name as stored")
+    p.add_argument("--site", metavar="S", help="only posts on this site (host, e.g. forum.example)")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser(
         "serve",
-        help="run the deployments' schedules in-process (Prefect serve)",
-        description="Serve the daily-monitor (06:00) and digest (07:30 Mon-Fri) "
-        "schedules, Europe/London, from this process, for a machine without a "
-        "Prefect server or worker. Stop with Ctrl-C.",
+        help="run the schedules from the config, with a local Prefect server that fires them",
+        description="Serve the daily-monitor and digest schedules of the config's [schedule] "
+        "(default 06:00 daily and 07:30 Monday to Friday, Europe/London) from this process. "
+        "With PREFECT_API_URL set, on that Prefect server; otherwise it starts a local "
+        "Prefect server on 127.0.0.1 ([schedule] server_port, default 4200) with its "
+        "database in prefect/ beside the warehouse, and stops it when it stops. Stop with "
+        "Ctrl-C or SIGTERM.",
     )
     _add_config(p)
     p.set_defaults(func=cmd_serve)
@@ -203,10 +220,15 @@ def _config(args: argparse.Namespace):
     return load_config(args.config)
 
 
-def _warehouse(args: argparse.Namespace):
+def _warehouse(args: argparse.Namespace, *, migrate: bool = True):
+    """The configured warehouse; while another process holds the file, says so on stderr."""
     from warehouse import Warehouse
 
-    return Warehouse(_config(args).warehouse.path)
+    return Warehouse.from_config(_config(args).warehouse, migrate=migrate, on_wait=_say)
+
+
+def _say(line: str) -> None:
+    print(f"schoolwatch: {line}", file=sys.stderr, flush=True)
 
 
 def _prefect() -> None:
@@ -217,7 +239,9 @@ def _prefect() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _warehouse(args)  # a bad file or an unwritable warehouse fails here, before Prefect starts
+    # a bad file or an unwritable warehouse path fails here, before Prefect starts (without
+    # opening the file: the run does not wait for an analyst before fetching)
+    _warehouse(args, migrate=False)
     _prefect()
     from flows.daily import daily_monitor
     from flows.report import print_run_summary
@@ -299,22 +323,32 @@ def cmd_cases_export(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     from flows.report import print_rows
     from schoolwatch.errors import WarehouseError
-    from warehouse import Warehouse
 
-    path = _config(args).warehouse.path
-    if not path.exists():
-        raise WarehouseError(f"no warehouse at {path} yet; run `schoolwatch run` first")
-    columns, rows = Warehouse(path).query(args.query)
+    warehouse = _warehouse(args, migrate=False)
+    if not warehouse.path.exists():
+        raise WarehouseError(f"no warehouse at {warehouse.path} yet; run `schoolwatch run` first")
+    columns, rows = warehouse.query(args.query)
     print_rows(columns, rows, args.format)
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    _config(args)
-    _prefect()
-    from flows.serve import serve_schedules
+def cmd_forget(args: argparse.Namespace) -> int:
+    from flows.report import print_erasure
 
-    serve_schedules(str(Path(args.config).resolve()))
+    cfg = _config(args)
+    warehouse = _warehouse(args)
+    result = warehouse.forget_author(args.author, args.site)
+    print_erasure(result)
+    if result.erased and cfg.warehouse.snapshots.exists():
+        warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
+        print(f"Parquet snapshots in {cfg.warehouse.snapshots} rewritten without them")
+    return 0 if result.erased or result.held else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve
+
+    serve(_config(args), Path(args.config).resolve())
     return 0
 
 

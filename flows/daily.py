@@ -1,7 +1,11 @@
 """The `daily-monitor` flow: collect, analyse, store, alert, digest.
 
 One fetch task per source (run concurrently in a bounded thread pool), one task per stage,
-never one per post (task runs are expensive: see PITFALLS.md). The flow body is the whole story.
+never one per post (each task run costs the Prefect API time). The flow body is the whole story.
+
+Fetching never waits for the warehouse: if another process holds the file when the run starts,
+every source is fetched in full (no conditional GET) while the run waits for the file to store
+what it found, logging who holds it every few seconds.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from analysis import ladder
 from analysis.assess import assess_posts
 from flows.delivery import send_alerts_for, send_digest
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
-from schoolwatch.errors import FetchError
+from schoolwatch.errors import FetchError, WarehouseError
 from schoolwatch.files import private_files
 from schoolwatch.models import Assessment, FetchResult, Post
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
 MAX_FETCH_WORKERS = 8
+VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
 
 
 @dataclass
@@ -114,17 +119,26 @@ def _outcome(
     return _failed(school_id, source, error)
 
 
+def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """The last run's ETags, or none (every source fetched in full) while the file is busy."""
+    try:
+        return warehouse.validators(wait_s=VALIDATORS_WAIT_S)
+    except WarehouseError as e:
+        get_run_logger().warning("fetching every source in full meanwhile: %s", e)
+        return {}
+
+
 def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
     """Fetch every configured source concurrently; failures come back as `failed` results."""
     logger = get_run_logger()
     limit = fetch_time_limit(cfg.http)
     fetch = fetch_source.with_options(timeout_seconds=limit)
+    validators = _validators(warehouse)
     with HttpClient(cfg.http) as client:
         pending = []
         for school in cfg.schools:
-            validators = warehouse.validators(school.id)
             for source in school.sources:
-                etag, modified = validators.get(source.id, (None, None))
+                etag, modified = validators.get((school.id, source.id), (None, None))
                 future = fetch.submit(school.id, source, client, etag, modified)
                 pending.append((school.id, source, future))
         # the task limit again, per round of the thread pool, for a worker that cannot be
@@ -202,7 +216,8 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     logger = get_run_logger()
     private_files()  # also when a Prefect worker runs the flow, not the schoolwatch command
     cfg = load_config(config_path)
-    warehouse = Warehouse(cfg.warehouse.path, lock_timeout_s=cfg.warehouse.lock_timeout_s)
+    # the file is first opened when the run needs it: fetching does not wait for it
+    warehouse = Warehouse.from_config(cfg.warehouse, migrate=False, on_wait=logger.warning)
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
@@ -229,7 +244,10 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
                 summary.flagged_by_severity.get(a.severity, 0) + 1
             )
     summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
-    warehouse.snapshot(cfg.warehouse.snapshots)
+    try:
+        warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
+    except WarehouseError as e:  # analysts' copies are late; the alerts and digest still go
+        logger.warning("Parquet snapshots not written: %s", e)
 
     if send:
         for school in cfg.schools:

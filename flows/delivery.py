@@ -57,7 +57,7 @@ def send_digest(
     """Email each school's digest of what has not been sent yet; mark it sent on success."""
     logger = get_run_logger()
     cfg = load_config(config_path)
-    warehouse = Warehouse(cfg.warehouse.path)
+    warehouse = Warehouse.from_config(cfg.warehouse, on_wait=logger.warning)
     schools = [cfg.school(school_id)] if school_id else cfg.schools
     delivered_to = []
     for school in schools:

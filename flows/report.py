@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from analysis.ladder import RUNGS
+from warehouse.erasure import Erasure
 
 MAX_CELL = 60
 LONDON = ZoneInfo("Europe/London")
@@ -145,3 +146,30 @@ def print_case(detail: Any, out: TextIO | None = None) -> None:
     """A case with its posts and recorded actions."""
     out = out or sys.stdout
     print(format_case(detail), file=out)
+
+
+def print_erasure(result: Erasure, out: TextIO | None = None) -> None:
+    """What `schoolwatch forget` erased, and which posts an open case still holds."""
+    out = out or sys.stdout
+    who = repr(result.author) + (f" on {result.site}" if result.site else "")
+    if not result.erased and not result.held:
+        alike = ", ".join(f"{a!r} on {s}" for a, s in result.similar)
+        hint = f"; stored authors spelt alike: {alike}" if alike else ""
+        print(f"no stored posts by {who}{hint}", file=out)
+        return
+    n = len(result.erased)
+    print(f"erased {n} post{'s' if n != 1 else ''} by {who}", file=out)
+    for post in result.erased:
+        print(f"  erased  {post.school_id}  {post.url}", file=out)
+    if result.cases_removed:
+        print(f"closed cases left empty, removed: {', '.join(result.cases_removed)}", file=out)
+    for post in result.held:
+        print(f"  kept    {post.school_id}  {post.url}  held by open case {post.case_id}", file=out)
+    if result.held:
+        n = len(result.held)
+        print(
+            f"{n} post{'s' if n != 1 else ''} kept: an open case holds "
+            f"{'them' if n != 1 else 'it'} as evidence; close the case "
+            "(schoolwatch cases close), then run forget again",
+            file=out,
+        )

@@ -13,7 +13,7 @@ def rescore(cfg: Config) -> int:
 
     Earlier assessments stay in the warehouse; the new one becomes current. Returns the count.
     """
-    warehouse = Warehouse(cfg.warehouse.path)
+    warehouse = Warehouse.from_config(cfg.warehouse)
     schools = {s.id: s for s in cfg.schools}
     posts = [p for p in warehouse.stale_posts(CLASSIFIER_VERSION) if p.school_id in schools]
     if not posts:

@@ -11,10 +11,12 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from schoolwatch.cron import check_cron
 from schoolwatch.errors import ConfigError
 
 SOURCE_KINDS = ("rss", "web")
@@ -43,12 +45,53 @@ class WarehouseConfig(_Model):
     # Parquet copies of the views, rewritten after each run, for analysts: a read-only session
     # on the DuckDB file itself blocks the pipeline's writes while it is open
     snapshot_dir: Path | None = None  # default: "snapshots" beside the warehouse file
+    # octal permissions of the snapshots; they get the warehouse file's group, so a second
+    # analyst account in that group can read them
+    snapshot_mode: str = "0640"
     lock_timeout_s: Annotated[float, Field(ge=0)] = 60
+
+    @field_validator("snapshot_mode")
+    @classmethod
+    def _octal_mode(cls, v: str) -> str:
+        if not re.fullmatch(r"0?[0-7]{3}", v):
+            raise ValueError(f'{v!r} is not an octal file mode like "0640"')
+        if int(v, 8) & 0o002:
+            raise ValueError(f"{v!r} lets every account on the machine change the snapshots")
+        return v
 
     @property
     def snapshots(self) -> Path:
         """Where the Parquet snapshots go."""
         return self.snapshot_dir or self.path.parent / "snapshots"
+
+    @property
+    def snapshot_permissions(self) -> int:
+        """`snapshot_mode` as a number for `os.chmod`."""
+        return int(self.snapshot_mode, 8)
+
+
+class ScheduleConfig(_Model):
+    """When the two flows run (`schoolwatch serve`; `prefect.yaml` carries the defaults)."""
+
+    run_cron: str = "0 6 * * *"  # daily-monitor: collect, analyse, store, alert, digest
+    digest_cron: str = "30 7 * * 1-5"  # the digest of what is not sent yet
+    timezone: str = "Europe/London"
+    # the local Prefect server `schoolwatch serve` starts on 127.0.0.1 (its UI and API)
+    server_port: Annotated[int, Field(ge=1024, le=65535)] = 4200
+
+    @field_validator("run_cron", "digest_cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        return check_cron(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'unknown time zone {v!r}; e.g. "Europe/London"') from None
+        return v
 
 
 class HttpConfig(_Model):
@@ -181,6 +224,7 @@ class Config(_Model):
     http: HttpConfig = HttpConfig()
     email: EmailConfig = EmailConfig()
     alerts: AlertsConfig = AlertsConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     schools: list[SchoolConfig] = []
 
     @model_validator(mode="after")

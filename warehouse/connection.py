@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,25 +70,54 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def connect(path: Path, *, read_only: bool = False, lock_timeout_s: float = 5.0):
-    """Open `path`, retrying with backoff while another process holds its lock."""
-    delay, waited = 0.05, 0.0
+LOCK_HOLDER = re.compile(r"held in (.+?) \(PID (\d+)\)")
+WAIT_REPORT_EVERY_S = 5.0
+
+# called with one line while waiting for another process to let go of the file
+WaitReporter = Callable[[str], object]
+
+
+def lock_holder(err: BaseException) -> str:
+    """Who holds the file, from DuckDB's lock error: "python3.11, PID 4242", or ""."""
+    found = LOCK_HOLDER.search(str(err))
+    return f"{Path(found.group(1)).name}, PID {found.group(2)}" if found else ""
+
+
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    lock_timeout_s: float = 5.0,
+    on_wait: WaitReporter | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open `path`, retrying with backoff while another process holds its lock.
+
+    While it waits, `on_wait` hears who holds the file every few seconds.
+    """
+    start = time.monotonic()
+    delay, next_report = 0.05, WAIT_REPORT_EVERY_S
     while True:
         try:
             con = _open(path, read_only)
         except duckdb.IOException as e:
             if LOCK_MARKER not in str(e):
                 raise WarehouseError(f"cannot open warehouse {path}: {one_line(e)}") from None
+            waited = time.monotonic() - start
+            who = lock_holder(e)
+            held = f" ({who})" if who else ""
             if waited >= lock_timeout_s:
-                holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(e))
-                who = f" ({holder.group(1)}, PID {holder.group(2)})" if holder else ""
                 raise WarehouseError(
-                    f"warehouse {path} is locked by another process{who} after waiting "
+                    f"warehouse {path} is locked by another process{held} after waiting "
                     f"{lock_timeout_s:g} s; close other sessions on it (analysts can use the "
                     "Parquet snapshots instead) and try again"
                 ) from None
-            time.sleep(delay)
-            waited += delay
+            if on_wait is not None and waited >= next_report:
+                on_wait(
+                    f"waiting for warehouse {path}: another process holds it{held}; "
+                    f"{waited:.0f} s of lock_timeout_s {lock_timeout_s:g} s"
+                )
+                next_report += WAIT_REPORT_EVERY_S
+            time.sleep(min(delay, max(lock_timeout_s - waited, 0.01)))
             delay = min(delay * 2, 1.0)
         except duckdb.Error as e:
             raise WarehouseError(f"cannot open warehouse {path}: {one_line(e)}") from None
@@ -99,13 +128,17 @@ def connect(path: Path, *, read_only: bool = False, lock_timeout_s: float = 5.0)
 
 @contextmanager
 def transaction(
-    path: Path, *, read_only: bool = False, lock_timeout_s: float = 5.0
+    path: Path,
+    *,
+    read_only: bool = False,
+    lock_timeout_s: float = 5.0,
+    on_wait: WaitReporter | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection inside one transaction: committed on success, rolled back otherwise.
 
     DuckDB errors inside become `WarehouseError` with DuckDB's message on one line.
     """
-    con = connect(path, read_only=read_only, lock_timeout_s=lock_timeout_s)
+    con = connect(path, read_only=read_only, lock_timeout_s=lock_timeout_s, on_wait=on_wait)
     try:
         con.begin()
         try:

@@ -79,16 +79,49 @@ def _refused(err: duckdb.Error) -> str:
     )
 
 
-def snapshot(con: duckdb.DuckDBPyConnection, dest_dir: Path) -> list[Path]:
-    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
+def snapshot(
+    con: duckdb.DuckDBPyConnection, dest_dir: Path, mode: int = 0o640, group: int | None = None
+) -> list[Path]:
+    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all.
+
+    Each file gets permissions `mode` and, when given, the group id `group` (the warehouse
+    file's), so analysts in that group can read the snapshots and nobody else can.
+    """
+    if not dest_dir.is_dir():
+        dest_dir.mkdir(parents=True)
+        _open_folder(dest_dir, mode, group)
     written = []
     for view in VIEWS:
         final = dest_dir / f"{view}.parquet"
         tmp = dest_dir / f".{view}.parquet.tmp"
         target = str(tmp).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (FORMAT parquet)")
-        os.chmod(tmp, 0o600)  # the posts' text: readable by the owner only, like the warehouse
+        _protect(tmp, mode, group)
         os.replace(tmp, final)
         written.append(final)
     return written
+
+
+def _open_folder(folder: Path, mode: int, group: int | None) -> None:
+    """The process runs with umask 077: whoever may read the snapshots may enter their folder
+    (r for a file is r-x for the folder)."""
+    readers = mode & 0o044
+    try:
+        if group is not None:
+            os.chown(folder, -1, group)
+        os.chmod(folder, 0o700 | readers | readers >> 2)
+    except OSError as e:
+        raise WarehouseError(f"cannot open snapshot folder {folder} to its readers: {e}") from None
+
+
+def _protect(path: Path, mode: int, group: int | None) -> None:
+    try:
+        if group is not None and path.stat().st_gid != group:
+            os.chown(path, -1, group)
+        os.chmod(path, mode)
+    except OSError as e:
+        path.unlink(missing_ok=True)
+        raise WarehouseError(
+            f"cannot set group {group} and mode {mode:04o} on snapshot {path}: {e.strerror}; "
+            "check [warehouse] snapshot_mode and the snapshot folder's group"
+        ) from None

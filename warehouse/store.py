@@ -16,6 +16,7 @@ import duckdb
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
 from warehouse.connection import insert_rows
 from warehouse.deadlines import respond_by
+from warehouse.erasure import erased_among
 from warehouse.records import (
     ANSWERED_SQL,
     StoreSummary,
@@ -133,18 +134,15 @@ def record_fetches(
     return _count(con, "fetches") - before
 
 
-def validators(
-    con: duckdb.DuckDBPyConnection, school_id: str
-) -> dict[str, tuple[str | None, str | None]]:
-    """(etag, last_modified) per source from its last `ok` fetch, for a conditional GET."""
+def validators(con: duckdb.DuckDBPyConnection) -> dict[Key, tuple[str | None, str | None]]:
+    """(etag, last_modified) per (school, source) from its last `ok` fetch, for a conditional
+    GET."""
     rows = con.execute(
-        "SELECT source_id, etag, last_modified FROM fetches "
-        "WHERE school_id = $1 AND status = 'ok' "
-        "QUALIFY row_number() OVER (PARTITION BY source_id "
-        "                           ORDER BY fetched_at DESC, fetch_id DESC) = 1",
-        [school_id],
+        "SELECT school_id, source_id, etag, last_modified FROM fetches WHERE status = 'ok' "
+        "QUALIFY row_number() OVER (PARTITION BY school_id, source_id "
+        "                           ORDER BY fetched_at DESC, fetch_id DESC) = 1"
     ).fetchall()
-    return {source_id: (etag, modified) for source_id, etag, modified in rows}
+    return {(school, source): (etag, modified) for school, source, etag, modified in rows}
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -248,7 +246,8 @@ def store_posts(
     assessments: list[Assessment],
     now: datetime,
 ) -> tuple[StoreSummary, list[Flagging]]:
-    """Store the posts that mention a school, their new versions and needed assessments.
+    """Store the posts that mention a school, their new versions and needed assessments
+    (not those erased on request).
 
     Returns the counts and the newly flagged posts that still need a case.
     """
@@ -256,6 +255,8 @@ def store_posts(
     batch = {
         k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
     }
+    for key in erased_among(con, list(batch)):  # erased on request: never stored again
+        del batch[key]
     known = _known(con, list(batch))
     new_posts, contents, updates, assess_rows, flaggings = [], [], [], [], []
     for key, post in batch.items():

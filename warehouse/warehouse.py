@@ -7,11 +7,18 @@ open it in between.
 The constructor checks the path and runs `migrate()`, so an unusable path or a file that is
 not a warehouse fails at once, before a run starts. When the schema is already current it
 only opens the file read-only (it does not wait for, or block, other readers).
-`Warehouse(path, migrate=False)` touches nothing; its first write migrates.
+`Warehouse(path, migrate=False)` touches nothing; its first use migrates.
+
+Methods that only read open the file read-only: they never block an analyst's read-only
+session, and are blocked only while another process writes. While a method waits for the
+file it reports who holds it every few seconds (`on_wait`; by default a warning on the
+`warehouse` logger), and gives up after `lock_timeout_s` with one line saying why.
+Build it with `Warehouse.from_config(cfg.warehouse)` so `lock_timeout_s` is the configured one.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +26,25 @@ from typing import TypeVar
 
 import duckdb
 
+from schoolwatch.config import WarehouseConfig
 from schoolwatch.errors import WarehouseError
 from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
-from warehouse import cases, digest_queries, evidence, maintenance, rescoring, schema, store
-from warehouse.connection import check_path, connect, one_line, transaction
+from warehouse import (
+    cases,
+    digest_queries,
+    erasure,
+    evidence,
+    maintenance,
+    rescoring,
+    schema,
+    store,
+)
+from warehouse.connection import WaitReporter, check_path, connect, one_line, transaction
 from warehouse.records import Case, CaseDetail, StoreSummary
 
 T = TypeVar("T")
+
+LOG = logging.getLogger("warehouse")
 
 
 def _now() -> datetime:
@@ -35,33 +54,49 @@ def _now() -> datetime:
 class Warehouse:
     """The schoolwatch warehouse in the DuckDB file at `path` (created mode 0600).
 
-    `lock_timeout_s`: how long to keep retrying while another process holds the file.
+    `lock_timeout_s`: how long to keep retrying while another process holds the file;
+    `on_wait`: told who holds it every few seconds meanwhile.
     """
 
     def __init__(
-        self, path: str | Path, *, migrate: bool = True, lock_timeout_s: float = 5.0
+        self,
+        path: str | Path,
+        *,
+        migrate: bool = True,
+        lock_timeout_s: float = 5.0,
+        on_wait: WaitReporter | None = None,
     ) -> None:
         self.path = Path(path)
         check_path(self.path)
         self.lock_timeout_s = lock_timeout_s
+        self.on_wait: WaitReporter = on_wait or LOG.warning
         self._migrated = False
         if migrate:
             self.migrate()
+
+    @classmethod
+    def from_config(
+        cls, cfg: WarehouseConfig, *, migrate: bool = True, on_wait: WaitReporter | None = None
+    ) -> Warehouse:
+        """The configured warehouse, waiting up to its `lock_timeout_s` for the file."""
+        return cls(cfg.path, migrate=migrate, lock_timeout_s=cfg.lock_timeout_s, on_wait=on_wait)
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def migrate(self) -> list[str]:
+    def migrate(self, *, wait_s: float | None = None) -> list[str]:
         """Apply pending migrations, each recorded in `schema_migrations`. Idempotent.
 
         Returns the migrations applied now (e.g. `["0001_tables", "0002_views"]`).
+        `wait_s` overrides `lock_timeout_s`.
         """
-        if self.path.exists() and not self._read(schema.pending):
+        if self.path.exists() and not self._read_now(schema.pending, wait_s=wait_s):
             self._migrated = True
             return []
-        con = connect(self.path, lock_timeout_s=self.lock_timeout_s)
+        timeout = self.lock_timeout_s if wait_s is None else wait_s
+        con = connect(self.path, lock_timeout_s=timeout, on_wait=self.on_wait)
         try:
             names = schema.migrate(con)
         except duckdb.Error as e:
@@ -73,20 +108,42 @@ class Warehouse:
         return names
 
     def _run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work` in one read-write transaction."""
         if not self._migrated:
             self.migrate()
-        with transaction(self.path, lock_timeout_s=self.lock_timeout_s) as con:
+        with transaction(
+            self.path, lock_timeout_s=self.lock_timeout_s, on_wait=self.on_wait
+        ) as con:
             return work(con)
 
-    def _read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        with transaction(self.path, read_only=True, lock_timeout_s=self.lock_timeout_s) as con:
+    def _read(
+        self, work: Callable[[duckdb.DuckDBPyConnection], T], *, wait_s: float | None = None
+    ) -> T:
+        """`work` on a read-only connection (migrating first if this object has not yet)."""
+        if not self._migrated:
+            self.migrate(wait_s=wait_s)
+        return self._read_now(work, wait_s=wait_s)
+
+    def _read_now(
+        self, work: Callable[[duckdb.DuckDBPyConnection], T], *, wait_s: float | None = None
+    ) -> T:
+        timeout = self.lock_timeout_s if wait_s is None else wait_s
+        with transaction(
+            self.path, read_only=True, lock_timeout_s=timeout, on_wait=self.on_wait
+        ) as con:
             return work(con)
 
     # -- the run --------------------------------------------------------------------------
 
-    def validators(self, school_id: str) -> dict[str, tuple[str | None, str | None]]:
-        """`{source_id: (etag, last_modified)}` from each source's last ok fetch."""
-        return self._run(lambda con: store.validators(con, school_id))
+    def validators(
+        self, *, wait_s: float | None = None
+    ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """`{(school_id, source_id): (etag, last_modified)}` from each source's last ok fetch.
+
+        `wait_s` overrides `lock_timeout_s`: a run asks with a short wait, and fetches
+        without them rather than wait for the file.
+        """
+        return self._read(store.validators, wait_s=wait_s)
 
     def store_run(
         self,
@@ -125,17 +182,17 @@ class Warehouse:
 
     def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
         """`{(site, author): highest rung SLT recorded}` for posters with an open case."""
-        return self._run(lambda con: cases.last_action_rungs(con, school_id))
+        return self._read(lambda con: cases.last_action_rungs(con, school_id))
 
     # -- cases ----------------------------------------------------------------------------
 
     def list_cases(self, school_id: str | None = None, status: str | None = "open") -> list[Case]:
         """Cases by `respond_by`; `status` "open", "closed" or None for all."""
-        return self._run(lambda con: cases.list_cases(con, school_id, status))
+        return self._read(lambda con: cases.list_cases(con, school_id, status))
 
     def case_detail(self, case_id: str) -> CaseDetail:
         """A case with its posts and actions; `WarehouseError` for an unknown id."""
-        return self._run(lambda con: cases.case_detail(con, case_id))
+        return self._read(lambda con: cases.case_detail(con, case_id))
 
     def record_action(self, case_id: str, rung: int, note: str, by: str) -> CaseAction:
         """Record an action SLT took on an open case, at rung 0–6 of the ladder."""
@@ -147,13 +204,14 @@ class Warehouse:
 
     def export_evidence(self, case_id: str, dest_dir: str | Path) -> Path:
         """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
-        return self._run(lambda con: evidence.export_evidence(con, case_id, Path(dest_dir), _now()))
+        dest = Path(dest_dir)
+        return self._read(lambda con: evidence.export_evidence(con, case_id, dest, _now()))
 
     # -- digest and alerts ----------------------------------------------------------------
 
     def pending_alerts(self, school_id: str) -> list[FlaggedItem]:
         """Flagged items neither alerted nor digested yet, oldest first (alert candidates)."""
-        return self._run(lambda con: digest_queries.pending_alerts(con, school_id))
+        return self._read(lambda con: digest_queries.pending_alerts(con, school_id))
 
     def mark_alerted(
         self, school_id: str, post_ids: list[str], recipients: list[str], at: datetime
@@ -165,7 +223,7 @@ class Warehouse:
 
     def digest_data(self, school_id: str, school_name: str, now: datetime) -> DigestData:
         """Everything the school's next digest shows: undigested items first."""
-        return self._run(lambda con: digest_queries.digest_data(con, school_id, school_name, now))
+        return self._read(lambda con: digest_queries.digest_data(con, school_id, school_name, now))
 
     def mark_digested(
         self, school_id: str, post_ids: list[str], at: datetime, recipients: Sequence[str] = ()
@@ -182,11 +240,20 @@ class Warehouse:
 
     def stale_posts(self, classifier_version: str) -> list[Post]:
         """Latest version of each post last assessed by another classifier version."""
-        return self._run(lambda con: rescoring.stale_posts(con, classifier_version))
+        return self._read(lambda con: rescoring.stale_posts(con, classifier_version))
 
     def add_assessments(self, assessments: list[Assessment]) -> int:
         """Add assessments of stored posts, keeping earlier ones; returns rows added."""
         return self._run(lambda con: rescoring.add_assessments(con, assessments, _now()))
+
+    # -- erasure --------------------------------------------------------------------------
+
+    def forget_author(self, author: str, site: str | None = None) -> erasure.Erasure:
+        """Erase `author`'s posts (on `site` only, when given) except those an open case holds.
+
+        See `warehouse.erasure` for what goes; the result says what was erased and kept.
+        """
+        return self._run(lambda con: erasure.forget_author(con, author, site, _now()))
 
     # -- maintenance and analysts ---------------------------------------------------------
 
@@ -196,8 +263,12 @@ class Warehouse:
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Run one statement on a read-only connection: (column names, rows)."""
-        return self._read(lambda con: maintenance.query(con, sql))
+        return self._read_now(lambda con: maintenance.query(con, sql))
 
-    def snapshot(self, dest_dir: str | Path) -> list[Path]:
-        """Copy each stable view to `dest_dir/<view>.parquet` for analysts."""
-        return self._read(lambda con: maintenance.snapshot(con, Path(dest_dir)))
+    def snapshot(self, dest_dir: str | Path, mode: int = 0o640) -> list[Path]:
+        """Copy each stable view to `dest_dir/<view>.parquet` for analysts.
+
+        Each file gets permissions `mode` and the warehouse file's group.
+        """
+        group = self.path.stat().st_gid
+        return self._read(lambda con: maintenance.snapshot(con, Path(dest_dir), mode, group))

@@ -82,7 +82,9 @@ def test_daily_run_stores_flags_and_records_failures(prefect_harness, site, tmp_
 
     snapshot = tmp_path / "wh" / "snapshots" / "mentions.parquet"
     assert _rows(db, f"SELECT count(*) FROM '{snapshot}'") == [(5,)]
-    assert snapshot.stat().st_mode & 0o777 == 0o600
+    # the default snapshot_mode: the warehouse's group (analysts) may read, nobody else
+    assert snapshot.stat().st_mode & 0o777 == 0o640
+    assert snapshot.stat().st_gid == db.stat().st_gid
 
     outbox = list((tmp_path / "outbox").glob("*.eml"))
     assert outbox, "a digest .eml was written"

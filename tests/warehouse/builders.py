@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from schoolwatch.models import Assessment, Evidence, FetchResult, Post, Span
 from warehouse import Warehouse
@@ -125,3 +128,24 @@ def store(
 
 def count(wh: Warehouse, table: str) -> int:
     return wh.query(f"SELECT count(*) FROM {table}")[1][0][0]
+
+
+HOLD_FILE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def hold_file(path: Path, mode: str) -> subprocess.Popen:
+    """An analyst: another process with the DuckDB file open ("read_only" or "read_write")
+    until it reads a line on stdin (`holder.communicate("\\n")`)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FILE, str(path), mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import timedelta
 
 import duckdb
+import pytest
 
 from tests.warehouse.builders import (
     SCHOOL,
@@ -15,6 +18,7 @@ from tests.warehouse.builders import (
     make_post,
     store,
 )
+from warehouse.maintenance import VIEWS
 
 
 def test_purge_keeps_flagged_and_cased_posts(wh):
@@ -48,6 +52,48 @@ def test_snapshot_writes_each_view_to_parquet(wh, tmp_path):
         f"SELECT post_id, case_id FROM '{tmp_path / 'snap' / 'flagged.parquet'}'"
     ).fetchall()
     assert rows == [("p1", "C-000001")]
+
+
+def test_snapshots_have_the_views_types_mode_and_the_warehouse_group(wh, tmp_path):
+    p = make_post(1)
+    store(wh, [(p, flagged(p))])
+    gid = _another_group(wh.path.stat().st_gid)
+    os.chown(wh.path, -1, gid)  # e.g. the analysts' group, not the pipeline account's own
+    wh.snapshot(tmp_path / "snap", mode=0o640)
+    con = duckdb.connect(str(wh.path), read_only=True)
+    try:
+        for view in VIEWS:
+            snap = tmp_path / "snap" / f"{view}.parquet"
+            assert stat.S_IMODE(snap.stat().st_mode) == 0o640, view
+            assert snap.stat().st_gid == gid, view
+            in_db = con.execute(f"DESCRIBE {view}").fetchall()
+            in_parquet = con.execute(f"DESCRIBE SELECT * FROM '{snap}'").fetchall()
+            assert [(c[0], c[1]) for c in in_parquet] == [(c[0], c[1]) for c in in_db], view
+        # the column that used to differ (HUGEINT in the view, DOUBLE in Parquet)
+        assert con.execute(
+            f"SELECT typeof(flagged) FROM '{tmp_path / 'snap' / 'daily_sentiment.parquet'}'"
+        ).fetchone() == ("BIGINT",)
+    finally:
+        con.close()
+    wh.snapshot(tmp_path / "snap", mode=0o600)  # the mode is the configured one
+    assert stat.S_IMODE((tmp_path / "snap" / "mentions.parquet").stat().st_mode) == 0o600
+
+
+def _another_group(gid: int) -> int:
+    if os.geteuid() == 0:
+        return gid + 4242
+    others = [g for g in os.getgroups() if g != gid]
+    if not others:
+        pytest.skip("this account belongs to one group only")
+    return others[0]
+
+
+def test_snapshot_mode_is_read_from_the_config():
+    from schoolwatch.config import parse_config
+
+    assert parse_config("").warehouse.snapshot_permissions == 0o640
+    cfg = parse_config('[warehouse]\nsnapshot_mode = "0604"')
+    assert cfg.warehouse.snapshot_permissions == 0o604
 
 
 def test_stale_posts_and_add_assessments(wh):

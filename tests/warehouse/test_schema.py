@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
+import threading
 
 import pytest
 
 from schoolwatch.errors import WarehouseError
-from tests.warehouse.builders import count, make_assessment, make_post, store
+from tests.warehouse.builders import (
+    SCHOOL,
+    T0,
+    count,
+    hold_file,
+    make_assessment,
+    make_post,
+    store,
+)
 from warehouse import Warehouse
 
 VIEW_COLUMNS = {
@@ -36,12 +43,16 @@ VIEW_COLUMNS = {
 
 def test_migrations_are_recorded_and_run_once(tmp_path):
     wh = Warehouse(tmp_path / "x.duckdb", migrate=False)
-    assert wh.migrate() == ["0001_tables", "0002_views", "0003_confidence"]
+    applied = wh.migrate()
+    assert applied[:2] == ["0001_tables", "0002_views"]
+    assert applied[-2:] == ["0004_snapshot_types", "0005_erased_posts"]
+    assert "0003_confidence" in applied
+    assert applied == sorted(applied)
     assert wh.migrate() == []
     assert Warehouse(wh.path).migrate() == []
     cols, rows = wh.query("SELECT version, name FROM schema_migrations ORDER BY version")
     assert cols == ["version", "name"]
-    assert rows == [(1, "tables"), (2, "views"), (3, "confidence")]
+    assert rows == [(int(a[:4]), a[5:]) for a in applied]
 
 
 def test_new_file_is_private_and_its_folder_created(tmp_path):
@@ -73,7 +84,7 @@ def test_constructor_creates_and_migrates_unless_told_not_to(tmp_path):
     assert not path.parent.exists()
     Warehouse(path)
     _, rows = Warehouse(path, migrate=False).query("SELECT name FROM schema_migrations")
-    assert rows == [("tables",), ("views",), ("confidence",)]
+    assert rows[:2] == [("tables",), ("views",)] and rows[-1] == ("erased_posts",)
 
 
 def test_not_a_duckdb_file_is_warehouse_error(tmp_path):
@@ -115,41 +126,29 @@ def test_query_before_any_run_says_how_to_create(tmp_path):
         Warehouse(tmp_path / "none.duckdb", migrate=False).query("SELECT 1")
 
 
-HOLD_LOCK = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read_only")
-print("locked", flush=True)
-sys.stdin.readline()
-"""
-
-
-def _hold(path, mode):
-    """Another process with the file open until it reads a line."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(path), mode],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
-
-
 def test_analysts_read_only_session_does_not_block_reads(wh):
     p = make_post()
     store(wh, [(p, make_assessment(p))])
-    analyst = _hold(wh.path, "read_only")
+    analyst = hold_file(wh.path, "read_only")
     try:
         again = Warehouse(wh.path, lock_timeout_s=0.2)  # schema current: opens read-only
         assert again.query("SELECT post_id FROM mentions")[1] == [("p1",)]
-        with pytest.raises(WarehouseError, match="is locked by another process"):
-            again.list_cases()
+        # every read path opens read-only, so the analyst blocks none of them
+        assert again.list_cases() == []
+        assert again.pending_alerts(SCHOOL) == []
+        assert again.last_action_rungs(SCHOOL) == {}
+        assert list(again.validators().values()) == [(None, None)]
+        assert again.digest_data(SCHOOL, "St Aldric's", T0).items == ()
+        assert again.stale_posts("another-version") == [p]
+        # a write does wait for the analyst, and says who holds the file
+        with pytest.raises(WarehouseError, match=r"is locked by another process \(python"):
+            again.purge(T0, retention_days=1)
     finally:
         analyst.communicate("\n", timeout=30)
 
 
 def test_locked_by_another_process(wh):
-    holder = _hold(wh.path, "read_write")
+    holder = hold_file(wh.path, "read_write")
     try:
         with pytest.raises(WarehouseError, match="is locked by another process") as e:
             Warehouse(wh.path, lock_timeout_s=0.2).list_cases()
@@ -159,3 +158,24 @@ def test_locked_by_another_process(wh):
     # once the other process has gone, the same call works
     assert Warehouse(wh.path).list_cases() == []
     assert count(wh, "cases") == 0
+
+
+def test_waiting_for_the_file_says_who_holds_it_and_goes_on_when_it_is_free(wh, monkeypatch):
+    from warehouse import connection
+
+    monkeypatch.setattr(connection, "WAIT_REPORT_EVERY_S", 0.3)
+    p = make_post()
+    store(wh, [(p, make_assessment(p))])
+    heard: list[str] = []
+    waiting = Warehouse(wh.path, lock_timeout_s=30, on_wait=heard.append)
+    analyst = hold_file(wh.path, "read_write")  # e.g. `duckdb data/schoolwatch.duckdb`
+    letting_go = threading.Timer(1.5, analyst.communicate, args=("\n",))
+    letting_go.start()
+    try:
+        assert waiting.purge(T0, retention_days=1) == 0  # waited, then worked
+    finally:
+        letting_go.join()
+    assert len(heard) >= 2, heard
+    assert f"waiting for warehouse {wh.path}: another process holds it (python" in heard[0]
+    assert f"PID {analyst.pid})" in heard[0]
+    assert all("\n" not in line for line in heard)

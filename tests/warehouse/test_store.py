@@ -175,11 +175,10 @@ def test_validators_come_from_the_last_ok_fetch(wh):
     wh.store_run("r3", T0 + timedelta(hours=2),
                  [make_result([], source_id="news-search", etag='"n9"',
                               fetched_at=T0 + timedelta(hours=2))], [])  # fmt: skip
-    assert wh.validators(SCHOOL) == {
-        SOURCE: ('"a1"', "Wed, 05 Mar 2025"),
-        "news-search": ('"n9"', None),
+    assert wh.validators() == {
+        (SCHOOL, SOURCE): ('"a1"', "Wed, 05 Mar 2025"),
+        (SCHOOL, "news-search"): ('"n9"', None),
     }
-    assert wh.validators("another-school") == {}
 
 
 def test_posts_default_to_those_in_the_results(wh):

@@ -1,4 +1,5 @@
--- The stable views of DESIGN.md §6. Names and columns are public interface.
+-- The stable views of the contract (docs/contract.md, "Warehouse"). Names and columns are
+-- public interface.
 
 CREATE VIEW current_assessments AS
 SELECT * FROM assessments
