@@ -25,8 +25,8 @@ from pathlib import Path
 SLANG_PATH = Path(__file__).resolve().parent / "data" / "slang.toml"
 
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
-_WORD = re.compile(r"[a-z0-9@$!]*[a-z][a-z0-9@$!]*")
-_HAS_LEET = re.compile(r"[a-z][0-9@$!]|[0-9@$][a-z]")
+# a word with a digit or symbol between two letters: the only words `_unleet` changes
+_LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
 _SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
 
@@ -64,8 +64,7 @@ def for_rules(folded: str) -> str:
     text = folded.translate(_SELECTORS)
     if _RUN.search(text):
         text = _STRETCHED_WORD.sub(_unstretch, text)
-    if _HAS_LEET.search(text):
-        text = _WORD.sub(_unleet, text)
+    text = _LEET_WORD.sub(_unleet, text)
     if " " in text or "." in text:
         text = _SPACED.sub(_unspace, text)
     return text

@@ -484,7 +484,7 @@ def test_rules_file_is_consistent() -> None:
     book = load_rules()
     signals = {"figurative", "reported", "opinion", "praise", "question", "notice", "forward"}
     assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
-    assert set(book.thresholds) == set(CATEGORIES)
+    assert set(book.thresholds) == set(CATEGORIES) | {"threat_without_cue"}
     assert all(0 < t < 1 for t in book.thresholds.values())
     assert len({r.name for r in book.rules}) == len(book.rules)
 
