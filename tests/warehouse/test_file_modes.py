@@ -52,3 +52,28 @@ def test_wal_outbox_and_their_files_are_owner_only(tmp_path):
 def test_without_the_cli_the_wal_would_be_world_readable(tmp_path):
     # what the first test guards against: DuckDB creates the log with the process's umask
     assert modes(tmp_path, "library") == ["0o644", "0o755", "0o644"]
+
+
+SNAPSHOT = """
+import os, stat, sys
+from pathlib import Path
+from schoolwatch.files import private_files
+from warehouse import Warehouse
+private_files()
+wh = Warehouse(Path(sys.argv[1]) / "data" / "wh.duckdb")
+wh.snapshot(Path(sys.argv[1]) / "data" / "snapshots", mode=0o640)
+for f in ("data", "data/wh.duckdb", "data/snapshots", "data/snapshots/flagged.parquet"):
+    print(oct(stat.S_IMODE((Path(sys.argv[1]) / f).stat().st_mode)))
+"""
+
+
+def test_snapshots_are_excepted_and_their_folder_lets_their_readers_in(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", SNAPSHOT, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["0o700", "0o600", "0o750", "0o640"]
