@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Callable
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,7 +181,8 @@ def test_parse_page_takes_hostile_documents(body: bytes):
 def test_text_extraction_takes_anything(markup: str):
     text = html_to_text(markup)
     assert text == text.strip() and "  " not in text
-    assert text == element_text(BeautifulSoup(markup, "html.parser")) or "<" in markup
+    if "<" not in markup:  # entities and whitespace only: both readings agree exactly
+        assert text == element_text(_soup(markup))
 
 
 @LINEAR
@@ -210,7 +212,13 @@ def test_parse_page_time_is_linear(unit: bytes):
 def test_text_extraction_time_is_linear(unit: bytes):
     markup = unit.decode("utf-8", errors="replace")
     assert _growth(lambda b: html_to_text(b.decode("utf-8", errors="replace")), unit) < 24
-    assert _growth(lambda b: element_text(BeautifulSoup(b, "html.parser")), markup.encode()) < 24
+    assert _growth(lambda b: element_text(_soup(b.decode())), markup.encode()) < 24
+
+
+def _soup(markup: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # feed pieces read as HTML
+        return BeautifulSoup(markup, "html.parser")
 
 
 _REFERENCE_ITEM = re.compile(
