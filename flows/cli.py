@@ -13,6 +13,7 @@ from pathlib import Path
 
 from schoolwatch import __version__
 from schoolwatch.errors import ConfigError, SchoolwatchError
+from schoolwatch.files import private_files
 
 DEFAULT_CONFIG = "schoolwatch.toml"
 EXIT_USAGE = 2
@@ -361,6 +362,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `schoolwatch` console script."""
+    private_files()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

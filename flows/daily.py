@@ -10,6 +10,7 @@ what it found, logging who holds it every few seconds.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -18,15 +19,15 @@ from urllib.parse import urlsplit
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import sources
 from analysis import ladder
 from analysis.assess import assess_posts
 from flows.delivery import send_alerts_for, send_digest
-from schoolwatch.config import Config, SchoolConfig, SourceConfig, load_config
+from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
+from schoolwatch.files import private_files
 from schoolwatch.models import Assessment, FetchResult, Post
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
@@ -57,17 +58,17 @@ class RunSummary:
         return asdict(self)
 
 
-def _transient(_task: object, _run: object, state: State) -> bool:
-    """Retry a fetch task only for timeouts, connection errors, 5xx and 429."""
-    exc = getattr(state, "data", None)
-    return isinstance(exc, FetchError) and exc.retryable
+def fetch_time_limit(http: HttpConfig) -> float:
+    """Seconds a fetch task may run: the client's own deadline (which bounds the network, retries
+    included), then time to parse up to `max_bytes` (about 10 s per MB of hostile markup here).
+    A last resort for what the client cannot interrupt, such as a DNS lookup that hangs."""
+    return http.deadline_s + 30 + 15 * http.max_bytes / 1_000_000
 
 
+# No task retries: the HTTP client retries within the source's deadline, the one place that
+# knows how long the source has taken (retrying here too multiplied the attempts and the time).
 @task(
     name="fetch-source",
-    retries=1,
-    retry_delay_seconds=10,
-    retry_condition_fn=_transient,
     cache_policy=NO_CACHE,
     task_run_name="fetch {school_id}/{source.id}",
 )
@@ -95,12 +96,23 @@ def _failed(school_id: str, source: SourceConfig, error: BaseException) -> Fetch
     )
 
 
-def _outcome(school_id: str, source: SourceConfig, future: PrefectFuture) -> FetchResult:
-    """The one place a source's failure becomes a recorded error instead of a crashed run."""
-    future.wait()
+def _outcome(
+    school_id: str,
+    source: SourceConfig,
+    future: PrefectFuture,
+    wait_s: float | None = None,
+    limit_s: float | None = None,
+) -> FetchResult:
+    """The one place a source's failure becomes a recorded error instead of a crashed run.
+    Waits at most `wait_s` seconds (None: as long as it takes); `limit_s` is the task's limit."""
+    future.wait(wait_s)
     state = future.state
     if state.is_completed():
         return future.result()
+    if not state.is_final() or state.name == "TimedOut":
+        limit = "" if limit_s is None else f" of {limit_s:g}s"
+        error = FetchError(f"fetching {source.url} did not finish within its time limit{limit}")
+        return _failed(school_id, source, error)
     error = state.result(raise_on_failure=False)
     if not isinstance(error, BaseException):
         error = FetchError(state.message or "fetch did not complete")
@@ -119,9 +131,8 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
 def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
     """Fetch every configured source concurrently; failures come back as `failed` results."""
     logger = get_run_logger()
-    # the client already retries with backoff; a task retry covers a longer blip, and is
-    # switched off with the client's (`http.retries = 0`)
-    fetch = fetch_source.with_options(retries=1 if cfg.http.retries else 0)
+    limit = fetch_time_limit(cfg.http)
+    fetch = fetch_source.with_options(timeout_seconds=limit)
     validators = _validators(warehouse)
     with HttpClient(cfg.http) as client:
         pending = []
@@ -130,7 +141,14 @@ def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
                 etag, modified = validators.get((school.id, source.id), (None, None))
                 future = fetch.submit(school.id, source, client, etag, modified)
                 pending.append((school.id, source, future))
-        results = [_outcome(school_id, source, fut) for school_id, source, fut in pending]
+        # the task limit again, per round of the thread pool, for a worker that cannot be
+        # interrupted: its source is recorded as failed and the other sources are kept
+        waves = -(-len(pending) // MAX_FETCH_WORKERS)
+        deadline = time.monotonic() + waves * limit + 30
+        results = [
+            _outcome(school_id, source, fut, max(deadline - time.monotonic(), 1.0), limit)
+            for school_id, source, fut in pending
+        ]
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
@@ -196,6 +214,7 @@ def store(
 def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> dict:
     """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
     logger = get_run_logger()
+    private_files()  # also when a Prefect worker runs the flow, not the schoolwatch command
     cfg = load_config(config_path)
     # the file is first opened when the run needs it: fetching does not wait for it
     warehouse = Warehouse.from_config(cfg.warehouse, migrate=False, on_wait=logger.warning)

@@ -96,7 +96,10 @@ class ScheduleConfig(_Model):
 
 class HttpConfig(_Model):
     user_agent: str = "schoolwatch/0.1 (+https://github.com/schoolwatch/schoolwatch)"
-    timeout_s: Annotated[float, Field(gt=0)] = 20
+    timeout_s: Annotated[float, Field(gt=0)] = 20  # no connection or no data for this long
+    # one source's whole fetch: connect, headers, body, robots.txt, redirects, retries and the
+    # waits between them; a server that trickles its answer is cut off here
+    deadline_s: Annotated[float, Field(gt=0)] = 60
     max_bytes: Annotated[int, Field(gt=0)] = 5_000_000
     min_interval_s: Annotated[float, Field(ge=0)] = 1.0
     respect_robots: bool = True

@@ -35,7 +35,7 @@ __all__ = [
 
 class Parser(Protocol):
     """Turns a fetched body into posts. Raises `FetchError` when the body is not what the kind
-    expects; never touches the network."""
+    expects; never touches the network. `charset` is the response's Content-Type charset."""
 
     def __call__(
         self,
@@ -45,6 +45,7 @@ class Parser(Protocol):
         source: SourceConfig,
         base_url: str,
         fetched_at: datetime,
+        charset: str | None = None,
     ) -> list[Post]: ...
 
 
@@ -93,6 +94,7 @@ def fetch(
         source=source,
         base_url=response.url,
         fetched_at=fetched_at,
+        charset=response.charset,
     )
     return FetchResult(
         school_id=school_id,

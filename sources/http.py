@@ -4,23 +4,31 @@
 `FetchError`. What it does on every request:
 
 - sends the configured User-Agent, and If-None-Match / If-Modified-Since when given;
+- keeps to one deadline per `get` (`deadline_s`): connect, headers and body of every attempt,
+  the robots.txt check, redirects and every wait between attempts all count, and a server that
+  trickles its headers or body is cut off when it passes (see `sources.deadline`);
 - waits so that two requests to the same host start at least `min_interval_s` apart
   (thread-safe: sources fetched concurrently share one client);
-- asks robots.txt first when `respect_robots` (fetched once per host per client, i.e. per run);
+- asks robots.txt first when `respect_robots` (RFC 9309 through protego: `*` and `$`
+  wildcards, the most specific rule wins; fetched once per host per client, i.e. per run);
 - reads the body streamed and stops at `max_bytes`;
 - follows redirects itself, so each hop gets the same robots check and spacing;
 - retries with exponential backoff timeouts, connection errors, 5xx and 429 (honouring a
-  Retry-After in seconds or as an HTTP date, capped at `max_retry_after_s`), never other 4xx.
+  Retry-After in seconds or as an HTTP date), never other 4xx, and never past the deadline:
+  this is the only place a fetch is retried.
 
-Exceptions (all `FetchError`; `retryable` marks the transient kinds; messages name the URL):
+Exceptions (all `FetchError`; `retryable` marks the transient kinds; messages name the URL and
+give the real time taken):
 
     FetchError
      ├── retryable=True
-     │    ├── "timed out after 20s fetching <url>"
+     │    ├── "timed out after 20.0s fetching <url>"          (no data for `timeout_s`)
+     │    ├── "timed out after 60.0s fetching <url>: deadline_s=60 reached after 2 attempts"
      │    ├── "connection failed fetching <url>: <reason>"   (refused, DNS, reset, ...)
      │    ├── "HTTP 503 Service Unavailable from <url>"      (any 5xx; `status` set)
      │    └── "HTTP 429 Too Many Requests from <url>"        (`status`, `retry_after` set)
-     │        ... each with " (gave up after N attempts)" once the retries are spent
+     │        ... each with " (gave up after N attempts in 7.0s)" once the retries are spent,
+     │        and the reason when the next try would have passed the deadline
      └── retryable=False
           ├── "HTTP 404 Not Found from <url>"                (any other 4xx; `status` set)
           ├── "refused by robots.txt: <url>"
@@ -36,7 +44,6 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-import urllib.robotparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,9 +51,11 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
 from schoolwatch.config import HttpConfig
 from schoolwatch.errors import FetchError
+from sources.deadline import Deadline, Watchdog
 
 MAX_REDIRECTS = 5
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -64,6 +73,11 @@ class HttpResponse:
     last_modified: str | None = None
     not_modified: bool = False
 
+    @property
+    def charset(self) -> str | None:
+        """The `charset` parameter of the Content-Type header, if any."""
+        return content_type_charset(self.headers.get("content-type"))
+
 
 @dataclass
 class _Host:
@@ -73,7 +87,7 @@ class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     last_request: float | None = None
-    robots: urllib.robotparser.RobotFileParser | None = None
+    robots: Protego | None = None
     robots_error: FetchError | None = None
 
 
@@ -91,19 +105,19 @@ class HttpClient:
         clock: Callable[[], float] = time.monotonic,
         backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
-        max_retry_after_s: float = 120.0,
     ) -> None:
         self.config = config
         self._sleep = sleep
         self._clock = clock
         self._backoff_s = backoff_s
         self._max_backoff_s = max_backoff_s
-        self._max_retry_after_s = max_retry_after_s
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
             headers={"User-Agent": config.user_agent},
-            timeout=httpx.Timeout(config.timeout_s),
+            # no keep-alive: each request opens its own connection, which the watchdog can see
+            # (requests to one host are spaced by min_interval_s anyway)
+            limits=httpx.Limits(max_keepalive_connections=0),
             follow_redirects=False,
         )
 
@@ -125,21 +139,25 @@ class HttpClient:
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> HttpResponse:
-        """GET `url`, conditionally when `etag` / `last_modified` are given. Raises `FetchError`."""
+        """GET `url`, conditionally when `etag` / `last_modified` are given, within
+        `deadline_s`. Raises `FetchError`."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get(url, headers, check_robots=self.config.respect_robots)
+        deadline = Deadline(self.config.deadline_s, self._clock)
+        return self._get(url, headers, deadline, check_robots=self.config.respect_robots)
 
-    def _get(self, url: str, headers: dict[str, str], *, check_robots: bool) -> HttpResponse:
+    def _get(
+        self, url: str, headers: dict[str, str], deadline: Deadline, *, check_robots: bool
+    ) -> HttpResponse:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             _require_http(current, requested=url)
             if check_robots:
-                self._check_robots(current)
-            response = self._with_retries(current, headers)
+                self._check_robots(current, deadline)
+            response = self._with_retries(current, headers, deadline)
             if response.status < 300 or response.not_modified:
                 return response
             location = response.headers.get("location")
@@ -152,50 +170,88 @@ class HttpClient:
             current = urljoin(current, location)
         raise FetchError(f"too many redirects fetching {url}")
 
-    def _with_retries(self, url: str, headers: dict[str, str]) -> HttpResponse:
+    def _with_retries(self, url: str, headers: dict[str, str], deadline: Deadline) -> HttpResponse:
         attempts = self.config.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._once(url, headers)
+                return self._once(url, headers, deadline)
             except FetchError as e:
-                if not e.retryable:
+                if not e.retryable or deadline.reached:
                     raise
                 if attempt == attempts:
-                    raise _gave_up(e, attempts) from e
-                self._sleep(self._delay(attempt - 1, e.retry_after))
+                    raise _gave_up(e, deadline) from e
+                delay, why = self._delay(attempt - 1, e.retry_after, deadline)
+                if why:
+                    raise _gave_up(e, deadline, why) from e
+                self._sleep(delay)
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
+    def _delay(
+        self, attempt: int, retry_after: float | None, deadline: Deadline
+    ) -> tuple[float, str]:
+        """Seconds to wait before the next try, and why not to try when it would pass the
+        deadline (a Retry-After is honoured, never beyond it)."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self._max_retry_after_s)
-        return min(self._backoff_s * 2**attempt, self._max_backoff_s)
+            delay = max(retry_after, 0.0)
+            if delay >= deadline.remaining():
+                return delay, f"Retry-After {delay:g}s is past deadline_s={deadline.seconds:g}"
+            return delay, ""
+        delay = min(self._backoff_s * 2**attempt, self._max_backoff_s)
+        if delay >= deadline.remaining():
+            return delay, f"the next try would pass deadline_s={deadline.seconds:g}"
+        return delay, ""
 
-    def _once(self, url: str, headers: dict[str, str]) -> HttpResponse:
+    def _once(self, url: str, headers: dict[str, str], deadline: Deadline) -> HttpResponse:
         host = self._host(url)
-        with host.lock:
-            self._wait_turn(host)
+        if not host.lock.acquire(timeout=deadline.remaining()):
+            raise _deadline_error(url, deadline, "waiting for another request to the same host")
+        try:
+            self._wait_turn(host, url, deadline)
             try:
-                return self._request(url, headers)
+                return self._request(url, headers, deadline)
             finally:
                 host.last_request = self._clock()
+        finally:
+            host.lock.release()
 
-    def _wait_turn(self, host: _Host) -> None:
+    def _wait_turn(self, host: _Host, url: str, deadline: Deadline) -> None:
         if host.last_request is None:
             return
         wait = host.last_request + self.config.min_interval_s - self._clock()
-        if wait > 0:
-            self._sleep(wait)
+        if wait <= 0:
+            return
+        if wait >= deadline.remaining():
+            raise _deadline_error(url, deadline, "waiting min_interval_s for the same host")
+        self._sleep(wait)
 
-    def _request(self, url: str, headers: dict[str, str]) -> HttpResponse:
-        timeout = self.config.timeout_s
+    def _request(self, url: str, headers: dict[str, str], deadline: Deadline) -> HttpResponse:
+        if deadline.expired():
+            raise _deadline_error(url, deadline)
+        deadline.attempts += 1
+        started = self._clock()
+        remaining = deadline.remaining()
+        timeout = httpx.Timeout(min(self.config.timeout_s, remaining))
         try:
-            with self._client.stream("GET", url, headers=headers) as r:
+            with (
+                Watchdog(remaining) as watchdog,
+                self._client.stream(
+                    "GET",
+                    url,
+                    headers=headers,
+                    timeout=timeout,
+                    extensions={"trace": watchdog.trace},
+                ) as r,
+            ):
                 _raise_for_status(r, url)
-                body = b"" if r.status_code == 304 else self._read_capped(r, url)
+                body = b"" if r.status_code == 304 else self._read_capped(r, url, deadline)
         except httpx.TimeoutException:
-            message = f"timed out after {timeout:g}s fetching {url}"
+            if deadline.expired():
+                raise _deadline_error(url, deadline) from None
+            message = f"timed out after {self._clock() - started:.1f}s fetching {url}"
             raise FetchError(message, retryable=True) from None
         except httpx.TransportError as e:
+            if watchdog.fired or deadline.expired():
+                raise _deadline_error(url, deadline) from None
             reason = str(e) or type(e).__name__
             message = f"connection failed fetching {url}: {reason}"
             raise FetchError(message, retryable=True) from None
@@ -203,22 +259,19 @@ class HttpClient:
             raise FetchError(f"not a valid URL: {url}: {e}") from None
         return _response(r, url, body)
 
-    def _read_capped(self, r: httpx.Response, url: str) -> bytes:
+    def _read_capped(self, r: httpx.Response, url: str, deadline: Deadline) -> bytes:
         limit = self.config.max_bytes
         declared = r.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise _too_large(url, limit)
-        # A wall-clock deadline as well: httpx's timeout is per read, and a server trickling a
-        # byte at a time would otherwise hold a worker thread indefinitely.
-        deadline = time.monotonic() + max(self.config.timeout_s * 3, 10.0)
         chunks: list[bytes] = []
         size = 0
         for chunk in r.iter_bytes():
             size += len(chunk)
             if size > limit:
                 raise _too_large(url, limit)
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("body took too long")
+            if deadline.expired():
+                raise _deadline_error(url, deadline)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -227,36 +280,43 @@ class HttpClient:
         with self._hosts_lock:
             return self._hosts.setdefault(key, _Host())
 
-    def _check_robots(self, url: str) -> None:
+    def _check_robots(self, url: str, deadline: Deadline) -> None:
         host = self._host(url)
-        with host.robots_lock:
+        if not host.robots_lock.acquire(timeout=deadline.remaining()):
+            raise _deadline_error(url, deadline, "waiting for robots.txt")
+        try:
             if host.robots is None and host.robots_error is None:
                 try:
-                    host.robots = self._fetch_robots(url)
+                    host.robots = self._fetch_robots(url, deadline)
                 except FetchError as e:
                     host.robots_error = e
+        finally:
+            host.robots_lock.release()
         if host.robots_error is not None:
             raise FetchError(
                 f"could not read robots.txt before fetching {url}: {host.robots_error}",
                 retryable=host.robots_error.retryable,
             )
         assert host.robots is not None
-        if not host.robots.can_fetch(self.config.user_agent, url):
+        if not host.robots.can_fetch(url, _product_token(self.config.user_agent)):
             raise FetchError(f"refused by robots.txt: {url}")
 
-    def _fetch_robots(self, url: str) -> urllib.robotparser.RobotFileParser:
+    def _fetch_robots(self, url: str, deadline: Deadline) -> Protego:
         robots_url = _origin(url) + "/robots.txt"
-        parser = urllib.robotparser.RobotFileParser(robots_url)
         try:
-            response = self._get(robots_url, {}, check_robots=False)
+            response = self._get(robots_url, {}, deadline.sharing(), check_robots=False)
         except FetchError as e:
             # RFC 9309 §2.3.1.3: a robots.txt that is "unavailable" (4xx) allows everything.
             if e.status is not None and 400 <= e.status < 500:
-                parser.allow_all = True
-                return parser
+                return Protego.parse("")
             raise
-        parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        return parser
+        return Protego.parse(response.body.decode("utf-8", errors="replace"))
+
+
+def _product_token(user_agent: str) -> str:
+    """ "schoolwatch/0.1 (+mailto:...)" -> "schoolwatch": what robots.txt groups name."""
+    token = user_agent.strip().split("/", 1)[0].split()
+    return token[0] if token else user_agent
 
 
 def _require_http(url: str, *, requested: str) -> None:
@@ -269,14 +329,27 @@ def _require_http(url: str, *, requested: str) -> None:
         raise FetchError(f"not an http(s) URL: {url}{via}")
 
 
-def _gave_up(error: FetchError, attempts: int) -> FetchError:
-    if attempts == 1:
+def _gave_up(error: FetchError, deadline: Deadline, why: str = "") -> FetchError:
+    if deadline.attempts == 1 and not why:
         return error
+    tries = f"{deadline.attempts} attempt{'s' if deadline.attempts != 1 else ''}"
+    reason = f": {why}" if why else ""
     return FetchError(
-        f"{error} (gave up after {attempts} attempts)",
+        f"{error} (gave up after {tries} in {deadline.elapsed():.1f}s{reason})",
         retryable=True,
         retry_after=error.retry_after,
         status=error.status,
+    )
+
+
+def _deadline_error(url: str, deadline: Deadline, waiting: str = "") -> FetchError:
+    deadline.reached = True
+    tries = f"{deadline.attempts} attempt{'s' if deadline.attempts != 1 else ''}"
+    doing = f" {waiting}" if waiting else ""
+    return FetchError(
+        f"timed out after {deadline.elapsed():.1f}s fetching {url}: "
+        f"deadline_s={deadline.seconds:g} reached after {tries}{doing}",
+        retryable=True,
     )
 
 
@@ -330,3 +403,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def content_type_charset(content_type: str | None) -> str | None:
+    """`text/html; charset="ISO-8859-1"` -> "iso-8859-1"; None when absent or empty."""
+    if not content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("\"'").strip().lower()
+            return value or None
+    return None

@@ -5,6 +5,9 @@
 order. When the counts do not agree (a broken feed, items hidden in CDATA, a UTF-16 body), the
 pairing would be a guess, so every entry of that feed falls back to a canonical JSON
 serialisation of feedparser's entry (sorted keys, UTF-8), which still records what we parsed.
+
+feedparser reads the document only after `sources.feedbytes.prepare`: decoded entry by entry,
+no DOCTYPE (so no entity is ever expanded), forbidden characters replaced.
 """
 
 from __future__ import annotations
@@ -23,27 +26,34 @@ import feedparser
 from schoolwatch.config import SourceConfig
 from schoolwatch.errors import FetchError
 from schoolwatch.models import Post
+from sources.feedbytes import UnendingDoctype, item_spans, prepare
 from sources.identity import post_id
 from sources.text import html_to_text
 
-# An item or entry element, with or without a namespace prefix; non-greedy to its own end tag.
-_ITEM = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(item|entry)(?:\s[^>]*)?>.*?</(?:[A-Za-z_][\w.-]*:)?\1\s*>",
-    re.DOTALL,
-)
 _EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
 
 
 def parse_feed(
-    body: bytes, *, school_id: str, source: SourceConfig, base_url: str, fetched_at: datetime
+    body: bytes,
+    *,
+    school_id: str,
+    source: SourceConfig,
+    base_url: str,
+    fetched_at: datetime,
+    charset: str | None = None,
 ) -> list[Post]:
     """The posts of an RSS or Atom document. Broken entries are skipped, good ones kept;
-    `FetchError("not a feed: ...")` when the body holds no feed at all (HTML, garbage)."""
+    `FetchError("not a feed: ...")` when the body holds no feed at all (HTML, garbage).
+    `charset` is the Content-Type's, which wins over the document's own declaration."""
+    try:
+        prepared = prepare(body, charset)
+    except UnendingDoctype as e:
+        raise FetchError(f"not a feed: {base_url}: {e}") from None
     # A BytesIO, never the bytes themselves: given bytes, feedparser first tries them as a local
     # file name (a body of b"/etc/passwd" would be read from disk) and given a str URL it fetches.
     # No response_headers: without a Content-Type among them feedparser marks every feed bozo.
     # Relative links are resolved against base_url below instead.
-    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True)
+    parsed = feedparser.parse(io.BytesIO(prepared), sanitize_html=True)
     entries = parsed.entries
     if not entries and (parsed.get("bozo") or not parsed.get("version")):
         raise FetchError(f"not a feed: {base_url}: {_why_not_a_feed(parsed, body)}")
@@ -71,7 +81,7 @@ def _why_not_a_feed(parsed: Any, body: bytes) -> str:
 
 def _item_bytes(body: bytes, count: int) -> list[bytes | None]:
     """Each entry's raw bytes in document order, or all None when the counts disagree."""
-    found = [m.group(0) for m in _ITEM.finditer(body)]
+    found = [body[start:end] for start, end in item_spans(body)]
     if len(found) != count:
         return [None] * count
     return list(found)

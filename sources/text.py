@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import email.utils
 import re
-import warnings
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4 import PageElement, Tag
 
 # Elements whose boundaries separate words: "<p>a</p><p>b</p>" is "a b", not "ab".
 _BLOCK_TAGS = frozenset(
@@ -18,7 +18,7 @@ _BLOCK_TAGS = frozenset(
         *("table", "td", "th", "tr", "ul"),
     }
 )
-_INVISIBLE_TAGS = ("script", "style", "template", "noscript")
+_INVISIBLE_TAGS = frozenset({"script", "style", "template", "noscript"})
 _WHITESPACE = re.compile(r"\s+")
 
 _FORMATS = (
@@ -48,24 +48,76 @@ def collapse(text: str) -> str:
 
 
 def element_text(element: Tag) -> str:
-    """The visible text of an element, block boundaries as spaces, whitespace collapsed."""
-    for tag in element.find_all(_INVISIBLE_TAGS):
-        tag.decompose()
-    for tag in element.find_all(_BLOCK_TAGS):
-        tag.insert_before(" ")
-        tag.insert_after(" ")
-    return collapse(element.get_text())
+    """The visible text of an element, block boundaries as spaces, whitespace collapsed.
+
+    One walk over the tree, which it leaves as it was: time linear in the element's size, even
+    for tens of thousands of sibling blocks.
+    """
+    # the strings get_text() would give: plain text and CDATA, not comments or script bodies
+    wanted = element.interesting_string_types
+    parts: list[str] = []
+    stack: list[PageElement | None] = list(reversed(element.contents))
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            parts.append(" ")
+        elif isinstance(node, Tag):
+            if node.name in _INVISIBLE_TAGS:
+                continue
+            if node.name in _BLOCK_TAGS:
+                parts.append(" ")
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif type(node) in wanted:
+            parts.append(node)
+    return collapse("".join(parts))
 
 
 def html_to_text(markup: str) -> str:
-    """Plain text of an HTML (or plain) string: tags stripped, entities unescaped, collapsed."""
+    """Plain text of an HTML (or plain) string: tags stripped, entities unescaped, collapsed.
+
+    The same text `element_text` gives for the parsed markup, read in one streaming pass
+    without building a tree (about three times faster; feeds call this for every field).
+    """
     if "<" not in markup and "&" not in markup:
         return collapse(markup)
-    with warnings.catch_warnings():
-        # a short string that looks like a file name or URL is still just text here
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(markup, "html.parser")
-    return element_text(soup)
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return collapse("".join(collector.parts))
+
+
+class _TextCollector(HTMLParser):
+    """Visible text with a space at each block boundary; script, style and the like skipped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0  # depth inside invisible elements
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in _INVISIBLE_TAGS:
+            self._hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE_TAGS:
+            self._hidden = max(self._hidden - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+    def unknown_decl(self, data: str) -> None:
+        if data.startswith("CDATA[") and not self._hidden:
+            self.parts.append(data.removeprefix("CDATA["))
 
 
 def parse_datetime(value: str | None) -> datetime | None:

@@ -30,6 +30,7 @@ from soupsieve import SelectorSyntaxError
 from schoolwatch.config import SourceConfig, split_selector
 from schoolwatch.errors import FetchError
 from schoolwatch.models import Post
+from sources.decoding import choose_encoding, decode_document, meta_declared
 from sources.identity import post_id
 from sources.text import collapse, element_text, parse_datetime
 
@@ -37,18 +38,25 @@ _ID_ATTRIBUTES = ("id", "data-id", "data-post-id", "data-comment-id")
 
 
 def parse_page(
-    body: bytes, *, school_id: str, source: SourceConfig, base_url: str, fetched_at: datetime
+    body: bytes,
+    *,
+    school_id: str,
+    source: SourceConfig,
+    base_url: str,
+    fetched_at: datetime,
+    charset: str | None = None,
 ) -> list[Post]:
     """The posts on an HTML page. No matching items is an empty list; items with no text are
-    skipped; an invalid selector is a `FetchError` naming it."""
+    skipped; an invalid selector is a `FetchError` naming it. `charset` is the Content-Type's:
+    it wins over the page's `<meta charset>` (a byte order mark wins over both)."""
     if not source.item or not source.text:
         raise FetchError(f"source {source.id!r} needs `item` and `text` selectors ({base_url})")
+    page = _Page(body, charset)
     with warnings.catch_warnings():
         # a page is parsed as HTML whatever it claims to be; bs4's advice about that is noise
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(body, "html.parser")
-    page = _Page(body, soup.original_encoding)
+        soup = BeautifulSoup(page.text, "html.parser")
     posts = []
     for item in _select(soup, source.item, source, base_url):
         post = _post(item, page.raw(item), school_id, source, base_url, fetched_at)
@@ -131,40 +139,54 @@ def _anchor(item: Tag, text: str) -> str:
 
 
 class _Page:
-    """The fetched page as text, to cut each item's exact source out of it."""
+    """The fetched page as text (see `sources.decoding`), to cut each item's exact source out
+    of it. Items come in document order, so finding every item's bytes is one pass overall."""
 
-    def __init__(self, body: bytes, encoding: str | None) -> None:
+    def __init__(self, body: bytes, charset: str | None) -> None:
         self.body = body
-        self.encoding = encoding or "utf-8"
-        self.text = body.decode(self.encoding, errors="replace")
+        encoding, self._skip = choose_encoding(body, charset, meta_declared(body))
+        self.text, self.encoding = decode_document(body[self._skip :], encoding)
         # html.parser reports (line, column) positions; lines are split on "\n" only
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        self._cursor = (0, self._skip)  # a text offset and the byte offset it starts at
 
     def raw(self, item: Tag) -> bytes:
         """The item's bytes as fetched, or its serialisation when they cannot be found."""
-        exact = self._slice(item)
-        if exact is not None:
-            encoded = exact.encode(self.encoding, errors="replace")
-            if encoded in self.body:
+        span = self._span(item)
+        if span is not None:
+            start, end = span
+            encoded = self.text[start:end].encode(self.encoding, errors="replace")
+            if self.body.startswith(encoded, self._byte_offset(start)):
                 return encoded
         return str(item).encode("utf-8", errors="surrogatepass")
 
-    def _slice(self, item: Tag) -> str | None:
+    def _byte_offset(self, start: int) -> int:
+        chars, offset = self._cursor
+        if start < chars:  # not in document order after all: count again from the top
+            chars, offset = 0, self._skip
+        offset += len(self.text[chars:start].encode(self.encoding, errors="replace"))
+        self._cursor = (start, offset)
+        return offset
+
+    def _span(self, item: Tag) -> tuple[int, int] | None:
         line, column = item.sourceline, item.sourcepos
         if line is None or column is None or not 0 < line <= len(self.line_starts):
             return None
         start = self.line_starts[line - 1] + column
-        if not self.text.startswith(f"<{item.name}", start):
+        opening = f"<{item.name}"
+        if self.text[start : start + len(opening)].lower() != opening:
             return None
         following = _next_outside(item)
         end = len(self.text)
         if following is not None and following.sourceline is not None:
             end = self.line_starts[following.sourceline - 1] + (following.sourcepos or 0)
-        closing = self.text.lower().rfind(f"</{item.name}", start, end)
+        end_tag = re.compile(f"</{re.escape(item.name)}", re.IGNORECASE)
+        # the last end tag before the next element outside the item
+        closing = max((m.start() for m in end_tag.finditer(self.text, start, end)), default=-1)
         if closing < 0:
             return None
         close_end = self.text.find(">", closing, end)
-        return self.text[start : close_end + 1] if close_end >= 0 else None
+        return (start, close_end + 1) if close_end >= 0 else None
 
 
 def _next_outside(item: Tag) -> Tag | None:

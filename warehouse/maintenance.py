@@ -40,9 +40,23 @@ def purge(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: int) ->
     return n
 
 
+# Analysts' queries read the warehouse and nothing else: no files (COPY ... TO, read_csv,
+# ATTACH), no URLs, no extensions installed or loaded, and no way to switch any of that back on.
+_READ_ONLY_SETTINGS = (
+    "SET enable_external_access = false",
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET lock_configuration = true",
+)
+
+
 def query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run one statement; the caller's read-only connection is what forbids writes."""
+    """Run one statement on the caller's read-only connection, locked down first (the settings
+    hold for the database instance until the connection closes: use a connection of its own).
+    """
     try:
+        for setting in _READ_ONLY_SETTINGS:
+            con.execute(setting)
         statements = con.extract_statements(sql)
         if len(statements) != 1:
             raise WarehouseError(f"give exactly one SQL statement, not {len(statements)}")
@@ -50,8 +64,19 @@ def query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tup
         if cur.description is None:
             return [], []
         return [d[0] for d in cur.description], cur.fetchall()
+    except duckdb.PermissionException as e:
+        raise WarehouseError(_refused(e)) from None
     except duckdb.Error as e:
         raise WarehouseError(f"query failed: {one_line(e)}") from None
+
+
+def _refused(err: duckdb.Error) -> str:
+    reason = one_line(err).removeprefix("Permission Error: ")
+    reason = reason.split(" LINE ")[0].split(" - ")[0].rstrip(". ")
+    return (
+        f"query refused: {reason}; schoolwatch sql reads the warehouse only "
+        "(no files, URLs or extensions)"
+    )
 
 
 def snapshot(
@@ -62,7 +87,9 @@ def snapshot(
     Each file gets permissions `mode` and, when given, the group id `group` (the warehouse
     file's), so analysts in that group can read the snapshots and nobody else can.
     """
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    if not dest_dir.is_dir():
+        dest_dir.mkdir(parents=True)
+        _open_folder(dest_dir, mode, group)
     written = []
     for view in VIEWS:
         final = dest_dir / f"{view}.parquet"
@@ -73,6 +100,18 @@ def snapshot(
         os.replace(tmp, final)
         written.append(final)
     return written
+
+
+def _open_folder(folder: Path, mode: int, group: int | None) -> None:
+    """The process runs with umask 077: whoever may read the snapshots may enter their folder
+    (r for a file is r-x for the folder)."""
+    readers = mode & 0o044
+    try:
+        if group is not None:
+            os.chown(folder, -1, group)
+        os.chmod(folder, 0o700 | readers | readers >> 2)
+    except OSError as e:
+        raise WarehouseError(f"cannot open snapshot folder {folder} to its readers: {e}") from None
 
 
 def _protect(path: Path, mode: int, group: int | None) -> None:

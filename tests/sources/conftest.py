@@ -18,10 +18,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_client(clock: FakeClock) -> Iterator[Callable[..., HttpClient]]:
-    """Build clients with test-friendly defaults (no robots, no spacing); closed afterwards."""
+    """Build clients with test-friendly defaults (no robots, no spacing); closed afterwards.
+
+    Their clock is the fake one unless `real_time=True` (for timeouts, where the server's real
+    slowness is what is measured)."""
     clients: list[HttpClient] = []
 
-    def make(**overrides: object) -> HttpClient:
+    def make(*, real_time: bool = False, **overrides: object) -> HttpClient:
         settings: dict[str, object] = {
             "user_agent": "schoolwatch-test/0.1",
             "timeout_s": 2,
@@ -30,7 +33,11 @@ def make_client(clock: FakeClock) -> Iterator[Callable[..., HttpClient]]:
             "retries": 2,
         }
         settings.update(overrides)
-        client = HttpClient(HttpConfig(**settings), sleep=clock.sleep, clock=clock.monotonic)
+        config = HttpConfig(**settings)
+        if real_time:
+            client = HttpClient(config)
+        else:
+            client = HttpClient(config, sleep=clock.sleep, clock=clock.monotonic)
         clients.append(client)
         return client
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import re
 import socket
 import threading
+import time
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from schoolwatch.config import HttpConfig
 from schoolwatch.errors import FetchError
-from sources.http import parse_retry_after
+from sources.http import HttpClient, parse_retry_after
+from tests.sources.hostile import FAST_HEADERS, SLOW_BODY, SLOW_HEADERS, trickling_server
 from tests.sources.support import FETCHED_AT
 
 FEED = b"<rss version='2.0'><channel><item><title>x</title></item></channel></rss>"
@@ -55,7 +59,7 @@ def test_500_is_retried_with_backoff_then_fails(httpserver: HTTPServer, make_cli
     with pytest.raises(FetchError) as info:
         make_client(retries=2).get(url)
     assert str(info.value) == (
-        f"HTTP 500 Internal Server Error from {url} (gave up after 3 attempts)"
+        f"HTTP 500 Internal Server Error from {url} (gave up after 3 attempts in 3.0s)"
     )
     assert info.value.retryable
     assert info.value.status == 500
@@ -79,14 +83,35 @@ def test_429_honours_retry_after(httpserver: HTTPServer, make_client, clock):
     assert clock.sleeps == [7.0]
 
 
-def test_429_retry_after_is_capped(httpserver: HTTPServer, make_client, clock):
+def test_429_retry_after_past_the_deadline_gives_up_at_once(
+    httpserver: HTTPServer, make_client, clock
+):
     httpserver.expect_request("/feed").respond_with_data(
         "slow down", status=429, headers={"Retry-After": "86400"}
     )
     url = httpserver.url_for("/feed")
-    with pytest.raises(FetchError, match=r"^HTTP 429 Too Many Requests from .*/feed \(gave up"):
-        make_client(retries=1).get(url)
-    assert clock.sleeps == [120.0]
+    with pytest.raises(FetchError) as info:
+        make_client(retries=3, deadline_s=60).get(url)
+    assert str(info.value) == (
+        f"HTTP 429 Too Many Requests from {url} (gave up after 1 attempt in 0.0s: "
+        "Retry-After 86400s is past deadline_s=60)"
+    )
+    assert info.value.retry_after == 86400
+    assert clock.sleeps == []  # no waiting for a retry that could not happen in time
+    assert len(httpserver.log) == 1
+
+
+def test_backoff_stops_before_the_deadline(httpserver: HTTPServer, make_client, clock):
+    httpserver.expect_request("/feed").respond_with_data("oops", status=503)
+    url = httpserver.url_for("/feed")
+    with pytest.raises(FetchError) as info:
+        make_client(retries=10, deadline_s=10).get(url)
+    # waits 1, 2 and 4 s (7 s); the next wait, 8 s, would end past the 10 s deadline
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+    assert str(info.value) == (
+        f"HTTP 503 Service Unavailable from {url} (gave up after 4 attempts in 7.0s: "
+        "the next try would pass deadline_s=10)"
+    )
 
 
 def test_404_is_not_retried(httpserver: HTTPServer, make_client, clock):
@@ -112,10 +137,10 @@ def test_timeout(httpserver: HTTPServer, make_client):
     url = httpserver.url_for("/slow")
     try:
         with pytest.raises(FetchError) as info:
-            make_client(timeout_s=0.1, retries=0).get(url)
+            make_client(timeout_s=0.1, retries=0, real_time=True).get(url)
     finally:
         release.set()
-    assert str(info.value) == f"timed out after 0.1s fetching {url}"
+    assert re.fullmatch(rf"timed out after 0\.[1-9]s fetching {re.escape(url)}", str(info.value))
     assert info.value.retryable
 
 
@@ -129,7 +154,7 @@ def test_connection_refused_is_retried_and_named(make_client, clock):
     message = str(info.value)
     assert message.startswith(f"connection failed fetching {url}: ")
     assert "refused" in message.lower()
-    assert message.endswith("(gave up after 2 attempts)")
+    assert message.endswith("(gave up after 2 attempts in 1.0s)")
     assert info.value.retryable
     assert clock.sleeps == [1.0]
 
@@ -294,3 +319,103 @@ def test_3xx_without_location_fails(httpserver: HTTPServer, make_client):
     url = httpserver.url_for("/choices")
     with pytest.raises(FetchError, match=r"^HTTP 300 Multiple Choices from .* without a usable"):
         make_client().get(url)
+
+
+# Hostile servers: one deadline bounds the whole fetch, whatever the server does.
+
+
+def test_headers_one_byte_at_a_time_stop_at_the_deadline(make_client):
+    with trickling_server(SLOW_HEADERS) as server:
+        client = make_client(timeout_s=5, deadline_s=1, retries=3, real_time=True)
+        started = time.monotonic()
+        with pytest.raises(FetchError) as info:
+            client.get(server.url + "/feed")
+        took = time.monotonic() - started
+    # each byte arrives well within timeout_s, so only the deadline can stop it
+    assert 1.0 <= took < 3.0
+    assert re.fullmatch(
+        rf"timed out after [12]\.[0-9]s fetching {re.escape(server.url)}/feed: "
+        r"deadline_s=1 reached after 1 attempt",
+        str(info.value),
+    )
+    assert server.requests == 1  # no retry once the deadline has passed
+
+
+def test_body_one_byte_at_a_time_stops_at_the_deadline(make_client):
+    with trickling_server(SLOW_BODY, prefix=FAST_HEADERS) as server:
+        client = make_client(timeout_s=5, deadline_s=1, real_time=True)
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r": deadline_s=1 reached after 1 attempt$"):
+            client.get(server.url + "/feed")
+        assert time.monotonic() - started < 3.0
+
+
+def test_deadline_covers_every_attempt_and_the_waits_between(make_client):
+    # no answer at all: each attempt times out after timeout_s, the deadline ends the retries
+    with trickling_server(SLOW_HEADERS, interval=30) as server:
+        client = HttpClient(
+            HttpConfig(timeout_s=0.4, deadline_s=1.5, retries=10, respect_robots=False),
+            backoff_s=0.1,
+        )
+        started = time.monotonic()
+        with client, pytest.raises(FetchError) as info:
+            client.get(server.url + "/feed")
+        took = time.monotonic() - started
+    assert took < 3.0  # the deadline plus room for a busy machine
+    message = str(info.value)
+    attempts = server.requests
+    assert 2 <= attempts <= 4
+    # the message counts the attempts really made and the time really taken
+    expected = (
+        rf"gave up after {attempts} attempts in [12]\.[0-9]s"
+        rf"|deadline_s=1\.5 reached after {attempts} attempts"
+    )
+    assert re.search(expected, message), message
+
+
+def test_robots_fetch_counts_against_the_sources_deadline(make_client):
+    with trickling_server(SLOW_HEADERS) as server:
+        client = make_client(respect_robots=True, deadline_s=1, real_time=True)
+        started = time.monotonic()
+        with pytest.raises(FetchError) as info:
+            client.get(server.url + "/feed")
+        assert time.monotonic() - started < 3.0
+    assert str(info.value).startswith(
+        f"could not read robots.txt before fetching {server.url}/feed: timed out after 1."
+    )
+
+
+ROBOTS_9309 = """\
+User-agent: *
+Disallow: /
+
+User-agent: schoolwatch
+Disallow: /forum/*/print
+Disallow: /*.pdf$
+Disallow: /news/
+Allow: /news/schools/
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed", "why"),
+    [
+        ("/forum/7", True, "our group, not the '*' group that disallows everything"),
+        ("/forum/7/print", False, "'*' matches any run of characters"),
+        ("/forum/7/print/2", False, "a rule matches the start of the path"),
+        ("/report.pdf", False, "'$' anchors the end"),
+        ("/report.pdf?page=2", True, "'$': the path goes on after .pdf"),
+        ("/news/other", False, "disallowed by /news/"),
+        ("/news/schools/7", True, "the longer (more specific) Allow wins over /news/"),
+    ],
+)
+def test_robots_txt_follows_rfc_9309(httpserver: HTTPServer, make_client, path, allowed, why):
+    httpserver.expect_request("/robots.txt").respond_with_data(ROBOTS_9309)
+    httpserver.expect_request(path.split("?")[0]).respond_with_data(FEED)
+    client = make_client(respect_robots=True, user_agent="schoolwatch/0.1 (+mailto:it@x.example)")
+    url = httpserver.url_for(path)
+    if allowed:
+        assert client.get(url).body == FEED, why
+    else:
+        with pytest.raises(FetchError, match=r"^refused by robots\.txt: "):
+            client.get(url)
