@@ -30,7 +30,9 @@ def make_client(clock: FakeClock) -> Iterator[Callable[..., HttpClient]]:
             "retries": 2,
         }
         settings.update(overrides)
-        client = HttpClient(HttpConfig(**settings), sleep=clock.sleep, clock=clock.monotonic)
+        client = HttpClient(
+            HttpConfig.model_validate(settings), sleep=clock.sleep, clock=clock.monotonic
+        )
         clients.append(client)
         return client
 
