@@ -332,7 +332,9 @@ class _Run:
             return None
         after = self._after
         if after is None:
-            m = self._own().search(text, pos)
+            plain = self._plain
+            assert plain is not None, "a run searched as it is is built with its pattern"
+            m = plain.search(text, pos)
             return None if m is None else m.span()
         if pos == 0:
             if text and (self._first is None or text[0] in self._first):
