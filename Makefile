@@ -33,6 +33,7 @@ demo: setup
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
 
 test: lint
 	$(RUN) pytest -q
@@ -48,4 +49,4 @@ bench: setup
 	$(RUN) python -m bench
 
 clean:
-	rm -rf .venv .tools demo-data .pytest_cache .ruff_cache
+	rm -rf .venv .tools demo-data .pytest_cache .ruff_cache .mypy_cache

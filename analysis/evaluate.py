@@ -521,10 +521,10 @@ def render_suite(report: dict[str, Any]) -> str:
             ("clean flagged >= medium", real["clean_flagged"], t["real_clean_flagged_max"], False),
         ]
         lines += ["", f"real comments, held out ({real['posts']} never trained on)"]
-        for label, value, target, at_least in checks:
-            ok = value >= target if at_least else value <= target
+        for label, value, bound, at_least in checks:
+            ok = value >= bound if at_least else value <= bound
             sign = ">=" if at_least else "<="
-            lines.append(f"  {label:<30} {value:.3f}  {_mark(ok)} target {sign} {target}")
+            lines.append(f"  {label:<30} {value:.3f}  {_mark(ok)} target {sign} {bound}")
         lines.append(f"  {'threat precision':<30} {real['threat_precision']:.3f}")
         lines.append(f"  {'hate recall':<30} {real['hate_recall']:.3f}")
         prof = real["profanity_toxic_f1"]

@@ -139,7 +139,8 @@ def _prepare(
     title: str, text: str, school: SchoolConfig, book: RuleBook
 ) -> tuple[list[_FieldView], list[str]]:
     title, text = title[:MAX_CHARS], text[:MAX_CHARS]
-    views = [_view(f, s, book, school) for f, s in (("title", title), ("text", text)) if s]
+    fields: tuple[tuple[Field, str], ...] = (("title", title), ("text", text))
+    views = [_view(f, s, book, school) for f, s in fields if s]
     # only weak rules are model features: a strong rule decides on its own, and a model that
     # leant on it would learn too little from the words to catch what no rule names
     names = tuple(

@@ -17,12 +17,18 @@ without the parser) are returned unchanged.
 
 from __future__ import annotations
 
+import importlib
 import re
+from typing import Any
 
-try:  # the parser and compiler behind `re` (Python 3.11+)
-    from re import _compiler as _sre_compile
-    from re import _constants as _c
-    from re import _parser as _sre_parse
+# the parser and compiler behind `re` (Python 3.11+): private modules that have no type stubs
+_sre_compile: Any
+_sre_parse: Any
+_c: Any
+try:
+    _sre_compile = importlib.import_module("re._compiler")
+    _c = importlib.import_module("re._constants")
+    _sre_parse = importlib.import_module("re._parser")
 except ImportError:  # pragma: no cover - no rewriting on other Pythons
     _sre_compile = _sre_parse = _c = None
 
@@ -274,21 +280,20 @@ class Scanner:
             return [m.span() for m in self._whole.finditer(text)]
         if len(runs) == 1:
             return runs[0].all(text)
-        out = []
+        out: list[tuple[int, int]] = []
         pos = 0
         found = [r.next(text, 0) for r in runs]
         while True:
-            best = -1
+            best: tuple[int, int] | None = None  # leftmost; on a tie, the earlier run
             for i, m in enumerate(found):
                 if m is not None and m[0] < pos:
                     found[i] = m = runs[i].next(text, pos)
-                if m is not None and (best < 0 or m[0] < found[best][0]):
-                    best = i
-            if best < 0:
+                if m is not None and (best is None or m[0] < best[0]):
+                    best = m
+            if best is None:
                 return out
-            span = found[best]
-            out.append(span)
-            pos = span[1]
+            out.append(best)
+            pos = best[1]
 
 
 class _Run:
@@ -313,11 +318,13 @@ class _Run:
         self._first = first  # what REST can start with (None: anything)
         self._needs = needs  # every match contains one of these (None: not known)
 
-    def _at_start(self, text: str) -> re.Match[str] | None:
+    def _own(self) -> re.Pattern[str]:
+        """The run's own pattern, compiled from `source` on first use."""
         if self._plain is None:
+            assert self._source is not None, "a run is built with its pattern or its source"
             state, items, flags = self._source
             self._plain = _compile(state, items, flags)
-        return self._plain.match(text)
+        return self._plain
 
     def next(self, text: str, pos: int) -> tuple[int, int] | None:
         """The leftmost match starting at `pos` or later, as `search` would find it."""
@@ -325,11 +332,13 @@ class _Run:
             return None
         after = self._after
         if after is None:
-            m = self._plain.search(text, pos)
+            plain = self._plain
+            assert plain is not None, "a run searched as it is is built with its pattern"
+            m = plain.search(text, pos)
             return None if m is None else m.span()
         if pos == 0:
             if text and (self._first is None or text[0] in self._first):
-                m = self._at_start(text)
+                m = self._own().match(text)
                 if m is not None:
                     return m.span()
             m = after.search(text)
@@ -474,9 +483,11 @@ def _needs(alts: list) -> tuple[str, ...] | None:
         reqs = [_required(list(a))[1] for a in alts]
     except _Unsupported:
         return None
-    if any(r is None for r in reqs):
-        return None
-    union = frozenset().union(*reqs)
+    union: frozenset[str] = frozenset()
+    for req in reqs:
+        if req is None:
+            return None
+        union |= req
     if not union or "" in union or len(union) > _MAX_NEEDS:
         return None
     return tuple(sorted(union))
@@ -531,13 +542,15 @@ def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None
         if len(av[1]) > _MAX_NEEDS:  # a long word list: its strings would be too many to check
             return None, None
         parts = [_required(list(alt)) for alt in av[1]]
-        if all(e is not None for e, _ in parts):
-            union = frozenset().union(*(e for e, _ in parts))
+        exacts = [e for e, _ in parts if e is not None]
+        if len(exacts) == len(parts):
+            union = frozenset[str]().union(*exacts)
             if len(union) <= _MAX_STRINGS:
                 return union, _best([union])
-        if any(r is None for _, r in parts):
+        reqs = [r for _, r in parts if r is not None]
+        if len(reqs) < len(parts):
             return None, None
-        return None, _best([frozenset().union(*(r for _, r in parts))])
+        return None, _best([frozenset[str]().union(*reqs)])
     if op is c.SUBPATTERN:
         return _required(list(av[3]))
     if op is c.ATOMIC_GROUP:

@@ -201,8 +201,8 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     lo = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         lo = m.end()
-    m = _SENTENCE_END.search(text, end)
-    return lo, (m.start() if m else len(text))
+    stop = _SENTENCE_END.search(text, end)
+    return lo, (stop.start() if stop else len(text))
 
 
 _QUOTED = re.compile(r"""(?:^|(?<=[\s:(]))(['"“])(?=\S)(.{3,300}?)(?:['"”])(?=[\s.,!?;:)]|$)""")

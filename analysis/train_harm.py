@@ -104,7 +104,9 @@ def load_corpus(name: str, root: Path = TRAIN) -> list[Example]:
 
 
 def _matrix(rows: list[list[str]], vocab: dict[str, int]) -> csr_matrix:
-    data, indices, indptr = [], [], [0]
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
     for feats in rows:
         # the values scoring uses (harm_model.feature_values), so the two cannot drift apart
         known = sorted((vocab[f], v) for f, v in feature_values(feats).items() if f in vocab)

@@ -44,7 +44,7 @@ class DigestOutcome:
     school_id: str
     status: str  # "sent" | "skipped" (nothing new, send_empty false) | "dry_run" | "failed"
     subject: str = ""
-    where: str | None = None
+    where: str = ""  # where it went ("smtp://…", an outbox file); "" unless delivered or printed
     post_ids: tuple[str, ...] = ()
     error: str | None = None
     markdown: str = ""  # a summary without any text from the web, e.g. for a Prefect artifact
@@ -136,14 +136,12 @@ def _alert_one(
     config_hint: str,
     min_confidence: float,
 ) -> str:
-    words = {"config_hint": config_hint, "min_confidence": min_confidence}
     if is_safeguarding(item):
         # Details go only to the DSL: never fall back to the wider digest list.
-        rendered = render_safeguarding(item, school, **words)
-        recipients = school.alert_to
+        render, recipients = render_safeguarding, school.alert_to
     else:
-        rendered = render_alert(item, school, **words)
-        recipients = school.alert_to or school.digest_to
+        render, recipients = render_alert, school.alert_to or school.digest_to
+    rendered = render(item, school, config_hint=config_hint, min_confidence=min_confidence)
     if not recipients:
         raise DeliveryError(f"school {school.id}: no alert_to configured")
     return deliver(build_message(rendered, email_cfg.from_, recipients), email_cfg)

@@ -58,7 +58,7 @@ def build_message(rendered: RenderedEmail, sender: str, recipients: Sequence[str
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     if rendered.images:
-        html_part = msg.get_payload()[1]
+        _text_part, html_part = msg.iter_parts()
         for cid, png in rendered.images:
             html_part.add_related(
                 png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png"
@@ -114,7 +114,10 @@ def _what(e: BaseException) -> str:
         )
         return f"all recipients refused: {refused}"
     if isinstance(e, smtplib.SMTPResponseException):
-        return f"server replied {e.smtp_code} {e.smtp_error.decode(errors='replace')}"
+        said = e.smtp_error
+        if isinstance(said, bytes):
+            said = said.decode(errors="replace")
+        return f"server replied {e.smtp_code} {said}"
     if isinstance(e, smtplib.SMTPServerDisconnected):
         return f"server closed the connection ({e or 'no reason given'})"
     if isinstance(e, ssl.SSLCertVerificationError):

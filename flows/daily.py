@@ -111,12 +111,12 @@ def _outcome(
         return future.result()
     if not state.is_final() or state.name == "TimedOut":
         limit = "" if limit_s is None else f" of {limit_s:g}s"
-        error = FetchError(f"fetching {source.url} did not finish within its time limit{limit}")
-        return _failed(school_id, source, error)
-    error = state.result(raise_on_failure=False)
-    if not isinstance(error, BaseException):
-        error = FetchError(state.message or "fetch did not complete")
-    return _failed(school_id, source, error)
+        timed_out = FetchError(f"fetching {source.url} did not finish within its time limit{limit}")
+        return _failed(school_id, source, timed_out)
+    raised = state.result(raise_on_failure=False)
+    if not isinstance(raised, BaseException):
+        raised = FetchError(state.message or "fetch did not complete")
+    return _failed(school_id, source, raised)
 
 
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -208,7 +208,8 @@ def store(
 
 @flow(
     name="daily-monitor",
-    task_runner=ThreadPoolTaskRunner(max_workers=MAX_FETCH_WORKERS),
+    # Prefect's TaskRunner generic is stricter than its own ThreadPoolTaskRunner satisfies
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_FETCH_WORKERS),  # type: ignore[arg-type]
     log_prints=True,
 )
 def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> dict:

@@ -107,7 +107,7 @@ class HttpConfig(_Model):
 
 
 class EmailConfig(_Model):
-    from_: str = Field("schoolwatch@localhost", alias="from")
+    from_: str = Field(default="schoolwatch@localhost", alias="from")
     smtp_host: str | None = None
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
     security: Literal["none", "starttls", "ssl"] = "none"

@@ -54,7 +54,7 @@ def element_text(element: Tag) -> str:
     for tens of thousands of sibling blocks.
     """
     # the strings get_text() would give: plain text and CDATA, not comments or script bodies
-    wanted = element.interesting_string_types
+    wanted = element.interesting_string_types or set()
     parts: list[str] = []
     stack: list[PageElement | None] = list(reversed(element.contents))
     while stack:
@@ -69,7 +69,7 @@ def element_text(element: Tag) -> str:
                 stack.append(None)
             stack.extend(reversed(node.contents))
         elif type(node) in wanted:
-            parts.append(node)
+            parts.append(str(node))
     return collapse("".join(parts))
 
 

@@ -8,6 +8,7 @@ import duckdb
 
 from schoolwatch.errors import WarehouseError
 from schoolwatch.models import CaseAction
+from warehouse.connection import one_row
 from warehouse.records import (
     FLAGGED_ITEM_COLUMNS,
     FLAGGED_ITEM_FROM,
@@ -72,9 +73,9 @@ def case_detail(con: duckdb.DuckDBPyConnection, case_id: str) -> CaseDetail:
         "ORDER BY m.first_seen_at, m.post_id",
         [case_id],
     ).fetchall()
-    closed_by, note = con.execute(
-        "SELECT closed_by, close_note FROM cases WHERE case_id = $1", [case_id]
-    ).fetchone()
+    closed_by, note = one_row(
+        con, "SELECT closed_by, close_note FROM cases WHERE case_id = $1", [case_id]
+    )
     return CaseDetail(
         case=case,
         items=tuple(flagged_item(r) for r in items),

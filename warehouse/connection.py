@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -151,6 +152,16 @@ def transaction(
         raise WarehouseError(f"warehouse {path}: {one_line(e)}") from None
     finally:
         con.close()
+
+
+def one_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None = None
+) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (`count(*)`, `max(...)`, `nextval`)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise WarehouseError(f"query returned no row: {' '.join(sql.split())[:80]}")
+    return row
 
 
 def insert_rows(

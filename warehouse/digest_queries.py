@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from schoolwatch.models import DaySentiment, DigestData, FlaggedItem, SourceHealth
+from warehouse.connection import one_row
 from warehouse.deadlines import UK
 from warehouse.records import (
     ANSWERED_SQL,
@@ -59,14 +60,14 @@ def mark_sent(
     sent_at: datetime,
 ) -> int:
     """Record that these posts went out; a post already marked keeps its first mark."""
-    before = con.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+    before = one_row(con, "SELECT count(*) FROM deliveries")[0]
     con.execute(
         "INSERT INTO deliveries (school_id, post_id, kind, sent_at, recipients) "
         "SELECT $1, post_id, $2, $3, $4 FROM (SELECT DISTINCT unnest($5::VARCHAR[]) AS post_id) "
         "ON CONFLICT DO NOTHING",
         [school_id, kind, sent_at, list(recipients), list(post_ids)],
     )
-    return con.execute("SELECT count(*) FROM deliveries").fetchone()[0] - before
+    return one_row(con, "SELECT count(*) FROM deliveries")[0] - before
 
 
 def overdue(con: duckdb.DuckDBPyConnection, school_id: str, now: datetime) -> list[FlaggedItem]:
@@ -124,19 +125,18 @@ def source_health(con: duckdb.DuckDBPyConnection, school_id: str) -> list[Source
 
 def new_mentions(con: duckdb.DuckDBPyConnection, school_id: str, now: datetime) -> int:
     """Mentions first seen since the school's last digest (all of them before the first)."""
-    return con.execute(
+    return one_row(
+        con,
         "SELECT count(*) FROM mentions WHERE school_id = $1 AND first_seen_at <= $2 "
         "AND first_seen_at > coalesce((SELECT max(sent_at) FROM digests WHERE school_id = $1),"
         " '-infinity'::TIMESTAMPTZ)",
         [school_id, now],
-    ).fetchone()[0]
+    )[0]
 
 
 def last_digest_at(con: duckdb.DuckDBPyConnection, school_id: str) -> datetime | None:
     """When the school's last digest (empty or not) was sent, if ever."""
-    return con.execute(
-        "SELECT max(sent_at) FROM digests WHERE school_id = $1", [school_id]
-    ).fetchone()[0]
+    return one_row(con, "SELECT max(sent_at) FROM digests WHERE school_id = $1", [school_id])[0]
 
 
 def digest_data(

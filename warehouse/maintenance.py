@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from schoolwatch.errors import WarehouseError
-from warehouse.connection import one_line
+from warehouse.connection import one_line, one_row
 
 VIEWS = ("mentions", "flagged", "daily_sentiment", "source_health", "post_versions")
 
@@ -35,7 +35,7 @@ def purge(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: int) ->
             f"DELETE FROM {table} t USING doomed d "
             "WHERE t.school_id = d.school_id AND t.post_id = d.post_id"
         )
-    (n,) = con.execute("SELECT count(*) FROM doomed").fetchone()
+    (n,) = one_row(con, "SELECT count(*) FROM doomed")
     con.execute("DROP TABLE doomed")
     return n
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import overload
 
 from schoolwatch.models import CaseAction, Evidence, FlaggedItem, Span
 
@@ -53,6 +54,10 @@ class CaseDetail:
     closed_by: str | None = None
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """DuckDB hands back pytz-aware datetimes; normalise to `datetime.UTC`."""
     return None if value is None else value.astimezone(UTC)

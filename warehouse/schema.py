@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.connection import one_row
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -34,9 +36,9 @@ def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
 
 def pending(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Migrations not yet applied; works on a read-only connection."""
-    (exists,) = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
-    ).fetchone()
+    (exists,) = one_row(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
+    )
     done = set()
     if exists:
         done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
-from warehouse.connection import insert_rows
+from warehouse.connection import insert_rows, one_row
 from warehouse.deadlines import respond_by
 from warehouse.erasure import erased_among
 from warehouse.records import (
@@ -146,7 +146,7 @@ def validators(con: duckdb.DuckDBPyConnection) -> dict[Key, tuple[str | None, st
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return one_row(con, f"SELECT count(*) FROM {table}")[0]
 
 
 def _known(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> dict[Key, _Known]:
@@ -418,5 +418,5 @@ def _bring_forward(con: duckdb.DuckDBPyConnection, joined: list[tuple[str, datet
 
 def next_case_id(con: duckdb.DuckDBPyConnection) -> str:
     """A short id SLT can read out on the phone: C-000001."""
-    (n,) = con.execute("SELECT nextval('case_seq')").fetchone()
+    (n,) = one_row(con, "SELECT nextval('case_seq')")
     return f"C-{n:06d}"

@@ -30,7 +30,10 @@ def _plain(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 def _shipped_patterns() -> list[tuple[str, re.Pattern[str], Scanner]]:
     """Each shipped pattern with the scanner the rule book built for it."""
     book = load_rules()
-    pats = [(r.name, r.pattern, r.scanner) for r in book.rules]
+    pats = []
+    for r in book.rules:
+        assert r.scanner is not None, f"the rule book built no scanner for {r.name}"
+        pats.append((r.name, r.pattern, r.scanner))
     pats += [(n, getattr(book, n), s) for n, s in book.scanners.items()]
     return pats
 

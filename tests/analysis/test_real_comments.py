@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _row(i: str, **labels: int | None) -> str:
-    base = dict.fromkeys(
+    base: dict[str, int | None] = dict.fromkeys(
         ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"), 0
     )
     base.update(labels)

@@ -5,11 +5,15 @@ Everything is fictional: St Aldric's, Brackenford and its staff come from shared
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
 import pytest
 import trustme
@@ -194,6 +198,25 @@ class Recorder:
         self.received.append(envelope)
         return "250 OK"
 
+    def messages(self) -> list[EmailMessage]:
+        """What was accepted, as a mail client reads it."""
+        return [parse_message(e.original_content) for e in self.received]
+
+
+def parse_message(raw: bytes | None) -> EmailMessage:
+    """A message parsed with the modern policy (so `get_body` and `iter_parts` work)."""
+    assert raw is not None, "no message content"
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def body_text(msg: EmailMessage, subtype: str = "plain") -> str:
+    """The message's text/`subtype` body."""
+    part = msg.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} body"
+    return part.get_content()
+
 
 @dataclass
 class Server:
@@ -218,7 +241,7 @@ class Server:
         return ctx
 
 
-def _run(handler: Recorder, **kw: object) -> Iterator[Server]:
+def _run(handler: Recorder, **kw: Any) -> Iterator[Server]:
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kw)
     controller.start()

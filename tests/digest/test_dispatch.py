@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 from dataclasses import replace
 from datetime import timedelta
@@ -11,14 +9,7 @@ from pathlib import Path
 
 from digest.dispatch import send_alerts, send_school_digest
 from schoolwatch.config import EmailConfig
-from tests.digest.conftest import NOW, item
-
-
-def received(server) -> list[email.message.EmailMessage]:
-    return [
-        email.message_from_bytes(e.original_content, policy=email.policy.default)
-        for e in server.handler.received
-    ]
+from tests.digest.conftest import NOW, body_text, item
 
 
 def test_digest_delivered_returns_every_new_post(smtp, data, school):
@@ -31,7 +22,7 @@ def test_digest_delivered_returns_every_new_post(smtp, data, school):
     )
     assert "slapped" not in outcome.markdown and "torch" not in outcome.markdown
     assert "p-old" not in outcome.post_ids  # overdue cases were digested before
-    (msg,) = received(smtp)
+    (msg,) = smtp.handler.messages()
     assert msg["To"] == "head@school.example, deputy@school.example"
     assert msg["Subject"] == outcome.subject
 
@@ -61,9 +52,9 @@ def test_send_empty_false_sends_nothing_when_nothing_is_new(smtp, empty_data, sc
 def test_send_empty_true_proves_the_monitor_ran(smtp, empty_data, school):
     outcome = send_school_digest(empty_data, school, smtp.config(), min_confidence=0.5)
     assert outcome.status == "sent" and outcome.post_ids == ()
-    (msg,) = received(smtp)
+    (msg,) = smtp.handler.messages()
     assert msg["Subject"] == "St Aldric's: nothing needs action — Mon 23 Nov"
-    assert "Nothing needs action today" in msg.get_body(("plain",)).get_content()
+    assert "Nothing needs action today" in body_text(msg)
 
 
 def test_empty_digest_goes_at_most_once_a_day(smtp, empty_data, school):
@@ -111,11 +102,11 @@ def test_alerts_go_once_each_to_alert_to(smtp, items, school):
     # critical threat, and the two safeguarding items; the rest wait for the digest
     assert outcome.delivered == ("p-threat", "p-abuse", "p-address")
     assert set(outcome.skipped) == {"p-theft", "p-pileon", "p-c1", "p-c2"}
-    msgs = received(smtp)
+    msgs = smtp.handler.messages()
     assert [m["To"] for m in msgs] == ["dsl@school.example"] * 3
     assert msgs[0]["Subject"].startswith("CRITICAL — St Aldric's: threat")
     assert msgs[1]["Subject"].startswith("SAFEGUARDING — St Aldric's: allegation against staff")
-    assert "LADO" in msgs[1].get_body(("plain",)).get_content()
+    assert "LADO" in body_text(msgs[1])
     already = [replace(i, alerted_at=NOW) for i in items]
     assert send_alerts(already, school, smtp.config(), min_confidence=0.5).delivered == ()
     assert len(smtp.handler.received) == 3
@@ -138,7 +129,9 @@ def test_safeguarding_details_never_fall_back_to_the_digest_list(smtp, items, sc
     outcome = send_alerts(items, no_dsl, smtp.config(), min_confidence=0.5)
     assert outcome.delivered == ("p-threat",)  # critical falls back to digest_to
     assert {p for p, _ in outcome.failed} == {"p-abuse", "p-address"}
-    assert [m["To"] for m in received(smtp)] == ["head@school.example, deputy@school.example"]
+    assert [m["To"] for m in smtp.handler.messages()] == [
+        "head@school.example, deputy@school.example"
+    ]
 
 
 def test_hostile_post_cannot_add_headers_to_an_alert(smtp, school):
@@ -156,9 +149,9 @@ def test_hostile_post_cannot_add_headers_to_an_alert(smtp, school):
     send_alerts([evil], school, smtp.config(), min_confidence=0.5)
     (env,) = smtp.handler.received
     assert env.rcpt_tos == ["dsl@school.example"]
-    (msg,) = received(smtp)
+    (msg,) = smtp.handler.messages()
     assert msg["Bcc"] is None and msg["X-Evil"] is None and msg["X-Src"] is None
-    html = msg.get_body(("html",)).get_content()
+    html = body_text(msg, "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -171,9 +164,9 @@ def test_a_threat_below_min_confidence_is_not_alerted_but_listed(smtp, data, ite
         replace(data, items=(unsure,), overdue=()), school, smtp.config(), min_confidence=0.5
     )
     assert digest.post_ids == ("p-threat",)
-    (msg,) = received(smtp)
+    (msg,) = smtp.handler.messages()
     assert msg["Subject"] == "St Aldric's: 1 possible threat — Mon 23 Nov"
-    body = msg.get_body(("plain",)).get_content()
+    body = body_text(msg)
     assert "POSSIBLE THREAT: PLEASE CHECK" in body and "«Watch your back»" in body
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -14,16 +11,10 @@ from digest.render import RenderedEmail, render_digest
 from digest.send import build_message, clean_header, deliver
 from schoolwatch.config import EmailConfig
 from schoolwatch.errors import DeliveryError
-from tests.digest.conftest import PASSWORD, USER, free_port
+from tests.digest.conftest import PASSWORD, USER, free_port, parse_message
 
 SENDER = "schoolwatch@school.example"
 TO = ["head@school.example", "dsl@school.example"]
-
-
-def parse(raw: bytes) -> EmailMessage:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
 
 
 def simple() -> RenderedEmail:
@@ -34,12 +25,12 @@ def simple() -> RenderedEmail:
 
 def test_message_has_text_html_and_a_related_inline_chart(data, school):
     msg = build_message(render_digest(data, school), SENDER, TO)
-    back = parse(msg.as_bytes())
+    back = parse_message(msg.as_bytes())
     assert back.get_content_type() == "multipart/alternative"
-    text, related = back.get_payload()
+    text, related = back.iter_parts()
     assert text.get_content_type() == "text/plain"
     assert related.get_content_type() == "multipart/related"
-    html_part, image = related.get_payload()
+    html_part, image = related.iter_parts()
     assert html_part.get_content_type() == "text/html"
     assert image.get_content_type() == "image/png"
     cid = image["Content-ID"].strip("<>")
@@ -53,7 +44,7 @@ def test_message_has_text_html_and_a_related_inline_chart(data, school):
 
 def test_nothing_from_the_subject_can_add_a_header():
     rendered = RenderedEmail("Hello\r\nBcc: victim@example.org\nX-Evil: 1", "t", "<p>h</p>")
-    back = parse(build_message(rendered, SENDER, TO).as_bytes())
+    back = parse_message(build_message(rendered, SENDER, TO).as_bytes())
     assert back["Bcc"] is None and back["X-Evil"] is None
     assert back["Subject"] == "Hello Bcc: victim@example.org X-Evil: 1"
     assert clean_header("a\u2028b\x00c") == "a b c"
@@ -77,7 +68,7 @@ def test_plain_smtp(smtp):
     assert where == f"SMTP 127.0.0.1:{smtp.port} (none)"
     (env,) = smtp.handler.received
     assert env.rcpt_tos == TO
-    assert parse(env.original_content)["Subject"] == simple().subject
+    assert parse_message(env.original_content)["Subject"] == simple().subject
 
 
 def test_starttls_with_a_trusted_self_signed_certificate(smtp_starttls):
@@ -176,7 +167,7 @@ def test_no_smtp_host_writes_an_eml_to_the_outbox(tmp_path: Path, data, school):
         "Z-st-aldric-s-1-critical-2-safeguarding-2-need-action-1-overdue-2-complaints-mon-23-nov.eml"
     )
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
-    back = parse(path.read_bytes())
+    back = parse_message(path.read_bytes())
     assert back.get_content_type() == "multipart/alternative"
 
 

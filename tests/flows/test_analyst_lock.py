@@ -14,6 +14,7 @@ from flows.cli import main
 from tests.flows.conftest import serve_site, write_config
 from tests.warehouse.builders import flagged, hold_file, make_post, store
 from warehouse import Warehouse
+from warehouse.connection import one_row
 
 SCHOOL = "fernhill-abbey"
 
@@ -93,7 +94,7 @@ def test_the_run_fetches_while_the_analyst_holds_the_file(
     assert summary["new_posts"] > 0 and not summary["sources_failed"]
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == summary["new_posts"]
+        assert one_row(con, "SELECT count(*) FROM mentions")[0] == summary["new_posts"]
     finally:
         con.close()
 

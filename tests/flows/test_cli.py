@@ -146,5 +146,6 @@ def test_readme_documents_every_command():
     readme = (ROOT / "README.md").read_text()
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
+    assert sub.choices is not None
     for name in sub.choices:
         assert f"schoolwatch {name}" in readme, f"README does not document `schoolwatch {name}`"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 
 import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.digest.conftest import Recorder, Server, _run
+from tests.digest.conftest import Recorder, Server, _run, body_text
 from tests.flows.conftest import serve_site, write_config
+from warehouse.connection import one_row
 
 
 def _smtp(port: int) -> str:
@@ -19,9 +18,7 @@ def _smtp(port: int) -> str:
 
 
 def _subjects(recorder: Recorder) -> list[str]:
-    msgs = [
-        email.message_from_bytes(e.content, policy=email.policy.default) for e in recorder.received
-    ]
+    msgs = recorder.messages()
     return [" ".join(str(m["Subject"]).split()) for m in msgs]
 
 
@@ -45,7 +42,7 @@ def test_refused_digest_is_sent_by_the_next_run(
     assert con.execute("SELECT count(*) FROM flagged WHERE digested_at IS NOT NULL").fetchone() == (
         0,
     )
-    assert con.execute("SELECT count(*) FROM flagged").fetchone()[0] >= 2
+    assert one_row(con, "SELECT count(*) FROM flagged")[0] >= 2
     con.close()
     assert first["alerts_sent"] == 0 and first["digests"] == []
 
@@ -102,17 +99,14 @@ def test_a_threat_below_min_confidence_is_listed_in_the_digest_not_alerted(
 
         summary = daily_monitor(config_path=str(config))
 
-        msgs = [
-            email.message_from_bytes(e.content, policy=email.policy.default)
-            for e in server.handler.received
-        ]
+        msgs = server.handler.messages()
     alerts = [m for m in msgs if str(m["Subject"]).startswith("CRITICAL")]
     digests = [m for m in msgs if "possible threat" in str(m["Subject"])]
     # the fixture forum's threat (sure) is alerted; the unsure one is not
     assert summary["alerts_sent"] == 1 and len(alerts) == 1
-    assert "watch her back" in alerts[0].get_body(("plain",)).get_content()
+    assert "watch her back" in body_text(alerts[0])
     assert len(digests) == 1, [m["Subject"] for m in msgs]
-    body = digests[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    body = body_text(digests[0]).replace("\r\n", "\n")
     assert "1 critical, 1 possible threat" in " ".join(str(digests[0]["Subject"]).split())
     check = body.split("POSSIBLE THREAT: PLEASE CHECK (1)")[1].split("\n\n\n")[0]
     assert "quietone on chat" in check and "watch your back»" in check  # with its evidence

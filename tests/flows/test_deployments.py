@@ -23,10 +23,10 @@ def _deployments() -> dict[str, dict]:
 def test_entrypoints_load_as_flows():
     from prefect.flows import load_flow_from_entrypoint
 
-    names = {}
-    for dep in _deployments().values():
-        flow = load_flow_from_entrypoint(str(ROOT / dep["entrypoint"]))
-        names[dep["name"]] = flow.name
+    names = {
+        dep["name"]: load_flow_from_entrypoint(str(ROOT / dep["entrypoint"])).name
+        for dep in _deployments().values()
+    }
     assert names == {"daily-monitor": "daily-monitor", "digest": "send-digest"}
 
 

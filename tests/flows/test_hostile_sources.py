@@ -8,6 +8,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from schoolwatch.config import HttpConfig, SourceConfig
+from schoolwatch.models import FetchResult
 from tests.flows.conftest import serve_site, write_config
 from tests.sources.hostile import SLOW_HEADERS, trickling_server
 from warehouse import Warehouse
@@ -58,7 +59,7 @@ def test_the_fetch_time_limit_stops_what_the_client_does_not(prefect_harness):
     config = HttpConfig(deadline_s=600, timeout_s=30, retries=0, respect_robots=False)
 
     @flow
-    def probe(url: str):
+    def probe(url: str) -> FetchResult:
         source = SourceConfig(id="slow", kind="rss", url=url)
         with HttpClient(config) as client:
             future = fetch_source.with_options(timeout_seconds=2).submit(

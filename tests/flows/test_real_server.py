@@ -28,6 +28,7 @@ from tests.flows.prefect_server import (
     prefect_env,
     wait_for,
 )
+from warehouse.connection import one_row
 
 pytestmark = pytest.mark.slow
 LONDON = ZoneInfo("Europe/London")
@@ -131,7 +132,7 @@ def test_prefect_yaml_deploys_schedules_and_a_worker_runs_daily_monitor(
     assert [f.suffix for f in (tmp_path / "outbox").iterdir()].count(".eml") >= 1
     con = duckdb.connect(str(tmp_path / "wh" / "schoolwatch.duckdb"), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM flagged").fetchone()[0] >= 2
+        assert one_row(con, "SELECT count(*) FROM flagged")[0] >= 2
     finally:
         con.close()
     assert {req.path for req, _ in httpserver.log} >= {"/news.rss", "/forum/t/7"}

@@ -33,7 +33,7 @@ def make_client(clock: FakeClock) -> Iterator[Callable[..., HttpClient]]:
             "retries": 2,
         }
         settings.update(overrides)
-        config = HttpConfig(**settings)
+        config = HttpConfig.model_validate(settings)
         if real_time:
             client = HttpClient(config)
         else:

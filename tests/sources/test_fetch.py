@@ -12,7 +12,7 @@ from tests.sources.support import FETCHED_AT, fixture_bytes
 
 
 def rss_source(url: str, **extra: object) -> SourceConfig:
-    return SourceConfig(id="news-search", kind="rss", url=url, **extra)
+    return SourceConfig.model_validate({"id": "news-search", "kind": "rss", "url": url, **extra})
 
 
 def test_every_configured_kind_has_a_parser():

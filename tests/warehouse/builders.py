@@ -7,7 +7,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schoolwatch.models import Assessment, Evidence, FetchResult, Post, Span
+from schoolwatch.models import (
+    Assessment,
+    Evidence,
+    FetchResult,
+    FetchStatus,
+    Post,
+    Severity,
+    Span,
+)
 from warehouse import Warehouse
 
 SCHOOL = "st-aldrics-brackenford"
@@ -51,7 +59,7 @@ def make_assessment(
     post: Post,
     *,
     categories: tuple[str, ...] = (),
-    severity: str = "none",
+    severity: Severity = "none",
     rung: int = 0,
     sentiment: float = 0.5,
     mentions: bool = True,
@@ -86,7 +94,7 @@ def flagged(post: Post, **kw) -> Assessment:
 def make_result(
     posts: list[Post],
     *,
-    status: str = "ok",
+    status: FetchStatus = "ok",
     fetched_at: datetime = T0,
     source_id: str = SOURCE,
     error: str | None = None,
