@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +26,7 @@ FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 
 # how far (in characters) counter-evidence may sit from a frame hit, in the same sentence
 COUNTER_REACH = 60
-_SENTENCE_END = re.compile(r"[.!?\n]")
+_SENTENCE_ENDS = ".!?\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,22 @@ class Frame:
     # one word or slot from each phrase that the phrase cannot match without: when none is in
     # the text, the frame is not tried (most posts carry no such word at all)
     anchor: re.Pattern[str]
+    # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
+    # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
+    # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
+    by_word: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    by_other: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     needs: re.Pattern[str] | None = None  # a further word the sentence must carry
+
+    def worth_trying(self, present: _Present) -> bool:
+        """Could any phrase match, given the words and slots the text holds?"""
+        for key in self.by_word.keys() & present.words:
+            if any(all(map(present, req)) for req in self.by_word[key]):
+                return True
+        for key, reqs in self.by_other.items():
+            if present(key) and any(all(map(present, req)) for req in reqs):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,7 @@ class FrameBook:
     counters: tuple[Frame, ...]
     strong_cue: re.Pattern[str]  # serious violence, a weapon, death: what a model-only threat needs
     version: str
+    slot_patterns: dict[str, re.Pattern[str]]  # each slot on its own, whole words
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -157,8 +173,59 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
         anchor=re.compile(
             phrases.bounded(phrases.alternation([_anchor(p) for p in raw["phrases"]], slots))
         ),
+        by_word=_keyed(raw["phrases"], plain=True),
+        by_other=_keyed(raw["phrases"], plain=False),
         needs=needs_re,
     )
+
+
+def _plain(token: str) -> bool:
+    return token.isascii() and token.replace("'", "").isalnum()
+
+
+def _keyed(phrase_list: list[str], *, plain: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in phrase_list:
+        key = _anchor(p)
+        if _plain(key) == plain:
+            out.setdefault(key.replace("'", "") if plain else key, []).append(_requirements(p))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _requirements(phrase: str) -> tuple[str, ...]:
+    toks = [t for t in phrase.split() if not t.startswith("..")]
+    # words first (a set lookup), slots last (a regex search each)
+    return tuple(sorted(set(toks), key=lambda t: (t.startswith("{"), t)))
+
+
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class _Present:
+    """Which words and slots a text holds, each looked up at most once."""
+
+    def __init__(self, text: str, book: FrameBook) -> None:
+        self.text = text
+        self.book = book
+        self.words = {w.replace("'", "") for w in _WORDS.findall(text)}
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, token: str) -> bool:
+        known = self.seen.get(token)
+        if known is None:
+            known = self.seen[token] = self._look(token)
+        return known
+
+    def _look(self, token: str) -> bool:
+        if token.startswith("{"):
+            return self.book.slot_patterns[token[1:-1]].search(self.text) is not None
+        word = token.replace("'", "")
+        if not word.isascii() or not word.replace("*", "").isalnum():
+            return word.rstrip("*") in self.text  # emoji, "£"
+        if word.endswith("*"):
+            stem = word[:-1]
+            return any(w.startswith(stem) for w in self.words)
+        return word in self.words
 
 
 def parse_frames(raw: dict) -> FrameBook:
@@ -170,7 +237,8 @@ def parse_frames(raw: dict) -> FrameBook:
     strong_cue = re.compile(
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
-    return FrameBook(frames, counters, strong_cue, str(raw.get("version", "1")))
+    slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
+    return FrameBook(frames, counters, strong_cue, str(raw.get("version", "1")), slot_patterns)
 
 
 @lru_cache(maxsize=1)
@@ -198,11 +266,10 @@ def mask_targets(folded: str, targets: list[Target]) -> str:
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        lo = m.end()
-    stop = _SENTENCE_END.search(text, end)
-    return lo, (stop.start() if stop else len(text))
+    """The bounds of the sentence around `start:end` (ends: . ! ? or a new line)."""
+    lo = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
+    stops = [i for i in (text.find(c, end) for c in _SENTENCE_ENDS) if i >= 0]
+    return lo, (min(stops) if stops else len(text))
 
 
 _QUOTED = re.compile(r"""(?:^|(?<=[\s:(]))(['"“])(?=\S)(.{3,300}?)(?:['"”])(?=[\s.,!?;:)]|$)""")
@@ -232,12 +299,13 @@ def find(
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     hits: list[FrameHit] = []
+    present = _Present(text, book)
     for frame in book.frames:
-        if not frame.anchor.search(text) or (frame.needs and not frame.needs.search(text)):
+        if not frame.worth_trying(present):
             continue
-        for m in frame.pattern.finditer(text):
-            if m.end() == m.start():
-                continue
+        if frame.needs and not frame.needs.search(text):
+            continue
+        for m in _frame_matches(frame, text):
             if frame.needs is not None:
                 s_lo, s_hi = _sentence(text, m.start(), m.end())
                 if not frame.needs.search(text, s_lo, s_hi):
@@ -245,6 +313,24 @@ def find(
             by = _counter(book, text, m.start(), m.end()) if counters else None
             hits.append(FrameHit(frame, m.start(), m.end(), by))
     return hits
+
+
+def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
+    """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
+    (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
+    windows: list[tuple[int, int]] = []
+    for a in frame.anchor.finditer(text):
+        if windows and a.start() < windows[-1][1]:
+            continue  # inside the sentence already taken
+        lo, hi = _sentence(text, a.start(), a.end())
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    out: list[re.Match[str]] = []
+    for lo, hi in windows:
+        out.extend(m for m in frame.pattern.finditer(text, lo, hi) if m.end() > m.start())
+    return out
 
 
 def countered(masked: str, start: int, end: int, *, normalised: bool = False) -> Frame | None:
