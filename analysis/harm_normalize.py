@@ -11,8 +11,8 @@ match on the normalised text is also a span of the original and can be shown as 
   a letter becomes one, or two for letters often written double, the spaces after the word);
 - emoji variation selectors, which follow a weapon emoji in some keyboards, become spaces.
 
-`model_tokens` goes further for the trained model (no positions to keep): stretched letters
-squeezed, and slang words mapped to the plain word they mean (`analysis/data/slang.toml`).
+For the trained model, `slang()` maps slang and dialect words to the plain word they mean
+(`analysis/data/slang.toml`); `harm_text.features` reads every token through it.
 """
 
 from __future__ import annotations
@@ -74,9 +74,6 @@ def for_rules(folded: str) -> str:
     return text
 
 
-_STRETCH = re.compile(r"([a-z])\1{2,}")
-
-
 @lru_cache(maxsize=1)
 def slang() -> dict[str, str]:
     """Slang or dialect word -> the plain word the model should read (from `slang.toml`)."""
@@ -88,18 +85,3 @@ def slang() -> dict[str, str]:
             word = entry.split("=", 1)[0].strip()
             out[word] = plain
     return out
-
-
-def squeeze(word: str) -> str:
-    """Stretched letters back to two ("diiiie" -> "diie", "sooo" -> "soo")."""
-    return _STRETCH.sub(r"\1\1", word)
-
-
-def model_token(token: str) -> str:
-    """One model token with stretched letters squeezed and slang read as its plain word."""
-    word = squeeze(token)
-    table = slang()
-    return table.get(word) or table.get(_STRETCH_ONE.sub(r"\1", word)) or word
-
-
-_STRETCH_ONE = re.compile(r"([a-z])\1+")
