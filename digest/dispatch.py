@@ -24,6 +24,7 @@ from digest.render import (
 )
 from digest.safeguarding import is_safeguarding
 from digest.send import build_message, deliver
+from digest.split import split_digest
 from digest.urgency import needs_alert
 from schoolwatch.config import EmailConfig, SchoolConfig
 from schoolwatch.errors import DeliveryError
@@ -37,8 +38,8 @@ LONDON = ZoneInfo("Europe/London")
 class DigestOutcome:
     """What happened to one school's digest.
 
-    `post_ids` are the items to mark digested: empty unless the message was accepted (not on a
-    dry run, a skip or a failure).
+    `post_ids` are the items to mark digested: those in messages the server accepted (none on a
+    dry run or a skip; on a failure, those of the parts of a split digest sent before it).
     """
 
     school_id: str
@@ -87,20 +88,47 @@ def send_school_digest(
         return DigestOutcome(school.id, "skipped")
     rendered = render_digest(data, school, config_hint=config_hint, min_confidence=min_confidence)
     summary = digest_markdown(data, school, min_confidence=min_confidence)
-    post_ids = tuple(i.post_id for i in data.items)
     try:
-        msg = build_message(rendered, email_cfg.from_, school.digest_to)
         if dry_run:
+            msg = build_message(rendered, email_cfg.from_, school.digest_to)
             _print(msg, rendered, out or sys.stdout)
             return DigestOutcome(
                 school.id, "dry_run", rendered.subject, "printed (dry run)", markdown=summary
             )
-        where = deliver(msg, email_cfg)
+
+        def build(part: DigestData) -> EmailMessage:
+            if part is data:
+                return build_message(rendered, email_cfg.from_, school.digest_to)
+            again = render_digest(
+                part, school, config_hint=config_hint, min_confidence=min_confidence
+            )
+            return build_message(again, email_cfg.from_, school.digest_to)
+
+        parts = split_digest(data, build, email_cfg.max_message_bytes)
     except DeliveryError as e:
         log.warning("digest for %s not sent: %s", school.id, e)
         return DigestOutcome(school.id, "failed", rendered.subject, error=str(e), markdown=summary)
-    log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
-    return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
+    sent: list[str] = []
+    wheres: list[str] = []
+    for n, part in enumerate(parts, start=1):
+        try:
+            wheres.append(deliver(part.message, email_cfg))
+        except DeliveryError as e:
+            which = f" (message {n} of {len(parts)})" if len(parts) > 1 else ""
+            log.warning("digest for %s not sent%s: %s", school.id, which, e)
+            return DigestOutcome(
+                school.id,
+                "failed",
+                rendered.subject,
+                "; ".join(wheres),
+                tuple(sent),
+                error=f"{e}{which}",
+                markdown=summary,
+            )
+        sent.extend(part.post_ids)
+    log.info("digest for %s sent via %s (%d items)", school.id, wheres[0], len(sent))
+    where = wheres[0] if len(wheres) == 1 else f"{wheres[0]} (+{len(wheres) - 1} more)"
+    return DigestOutcome(school.id, "sent", rendered.subject, where, tuple(sent), markdown=summary)
 
 
 def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:

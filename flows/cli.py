@@ -248,7 +248,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     summary = daily_monitor(config_path=str(args.config), send=not args.no_send)
     print_run_summary(summary)
-    return 0
+    return _delivery_failed(summary["delivery_failed"])
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -278,11 +278,22 @@ def cmd_digest(args: argparse.Namespace) -> int:
     _prefect()
     from flows.delivery import send_digest
 
-    where = send_digest(config_path=str(args.config), dry_run=args.dry_run, school_id=args.school)
+    result = send_digest(config_path=str(args.config), dry_run=args.dry_run, school_id=args.school)
     if not args.dry_run:
-        for w in where:
+        for w in result["delivered"]:
             print(f"digest sent: {w}")
-    return 0
+    return _delivery_failed(result["failed"])
+
+
+def _delivery_failed(failures: Sequence[str]) -> int:
+    """One stderr line for what was not delivered, and exit 1; 0 when everything went."""
+    if not failures:
+        return 0
+    _say(
+        f"delivery failed: {'; '.join(failures)}; nothing undelivered was marked sent, "
+        "it will be retried on the next run"
+    )
+    return 1
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:

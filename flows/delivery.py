@@ -19,8 +19,10 @@ from warehouse import Warehouse
 
 def send_alerts_for(
     cfg: Config, warehouse: Warehouse, school: SchoolConfig, config_hint: str = "schoolwatch.toml"
-) -> int:
-    """Send critical and safeguarding items to `alert_to` now, once each. Returns how many.
+) -> tuple[int, list[str]]:
+    """Send critical and safeguarding items to `alert_to` now, once each.
+
+    Returns how many were sent, and one line per alert that was not (to be tried next run).
 
     Threats the classifier is less sure of than `alerts.min_confidence` are not alerted: the
     digest lists them as possible threats to check.
@@ -28,7 +30,7 @@ def send_alerts_for(
     logger = get_run_logger()
     items = warehouse.pending_alerts(school.id)
     if not items:
-        return 0
+        return 0, []
     threshold = cfg.alerts.min_confidence
     outcome = digest.send_alerts(
         items, school, cfg.email, min_confidence=threshold, config_hint=config_hint
@@ -45,21 +47,29 @@ def send_alerts_for(
     if outcome.delivered:
         recipients = school.alert_to or school.digest_to
         warehouse.mark_alerted(school.id, list(outcome.delivered), recipients, datetime.now(UTC))
+    failed = []
     for post_id, error in outcome.failed:
         logger.error("alert for %s post %s not delivered: %s", school.id, post_id, error)
-    return len(outcome.delivered)
+        failed.append(f"alert for {school.id} post {post_id}: {error}")
+    return len(outcome.delivered), failed
 
 
 @flow(name="send-digest", log_prints=True)
 def send_digest(
     config_path: str = "schoolwatch.toml", dry_run: bool = False, school_id: str | None = None
-) -> list[str]:
-    """Email each school's digest of what has not been sent yet; mark it sent on success."""
+) -> dict[str, list[str]]:
+    """Email each school's digest of what has not been sent yet; mark what was accepted sent.
+
+    Returns `{"delivered": [where each digest went], "failed": [one line per school whose
+    digest, or part of it, was not delivered]}`. What was not delivered stays unmarked, so the
+    next run sends it.
+    """
     logger = get_run_logger()
     cfg = load_config(config_path)
     warehouse = Warehouse.from_config(cfg.warehouse, on_wait=logger.warning)
     schools = [cfg.school(school_id)] if school_id else cfg.schools
-    delivered_to = []
+    delivered_to: list[str] = []
+    failed: list[str] = []
     for school in schools:
         now = datetime.now(UTC)
         data = warehouse.digest_data(school.id, school.name, now)
@@ -71,14 +81,16 @@ def send_digest(
             dry_run=dry_run,
             config_hint=config_path,
         )
+        # a split digest may fail part-way: the parts accepted are marked all the same
+        if outcome.status == "sent" or outcome.post_ids:
+            warehouse.mark_digested(school.id, list(outcome.post_ids), now, school.digest_to)
         if outcome.status == "failed":
             logger.error("digest for %s not delivered: %s", school.id, outcome.error)
+            failed.append(f"digest for {school.id}: {outcome.error}")
             continue
         if outcome.status != "sent":
             logger.info("digest for %s: %s", school.id, outcome.status.replace("_", " "))
             continue
-        recipients = school.digest_to
-        warehouse.mark_digested(school.id, list(outcome.post_ids), now, recipients)
         create_markdown_artifact(
             key=f"digest-{school.id}",
             markdown=outcome.markdown or f"## {outcome.subject}",
@@ -86,4 +98,4 @@ def send_digest(
         )
         logger.info("digest for %s: %s", school.id, outcome.where)
         delivered_to.append(outcome.where)
-    return delivered_to
+    return {"delivered": delivered_to, "failed": failed}
