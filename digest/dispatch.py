@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from digest.render import (
@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
 
 
+class Journal(Protocol):
+    """Where a digest message is recorded just before it is sent, with the posts it carries,
+    so that a run stopped between sending and marking can be finished by the next one."""
+
+    def record(self, message: EmailMessage, post_ids: tuple[str, ...]) -> None: ...
+
+    def drop(self, message_id: str) -> None:
+        """The message was not accepted: forget it (its posts go in the next digest)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DigestOutcome:
     """What happened to one school's digest.
@@ -49,6 +59,7 @@ class DigestOutcome:
     post_ids: tuple[str, ...] = ()
     error: str | None = None
     markdown: str = ""  # a summary without any text from the web, e.g. for a Prefect artifact
+    message_ids: tuple[str, ...] = ()  # the Message-IDs of the messages accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +87,15 @@ def send_school_digest(
     dry_run: bool = False,
     out: TextIO | None = None,
     config_hint: str = "schoolwatch.toml",
+    journal: Journal | None = None,
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
     With nothing new, a digest goes at most once a day: the overdue cases, or (unless
     `send_empty = false`) a "nothing needs action" message. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing. Threats below
-    `min_confidence` are listed as possible threats to check.
+    `min_confidence` are listed as possible threats to check. Each message is recorded in
+    `journal` before it is sent, and dropped from it if it was not accepted.
     """
     if not data.items and not _reminder_due(data, school):
         return DigestOutcome(school.id, "skipped")
@@ -110,10 +123,16 @@ def send_school_digest(
         return DigestOutcome(school.id, "failed", rendered.subject, error=str(e), markdown=summary)
     sent: list[str] = []
     wheres: list[str] = []
+    message_ids: list[str] = []
     for n, part in enumerate(parts, start=1):
+        message_id = str(part.message["Message-ID"])
+        if journal is not None:
+            journal.record(part.message, part.post_ids)
         try:
             wheres.append(deliver(part.message, email_cfg))
         except DeliveryError as e:
+            if journal is not None:
+                journal.drop(message_id)
             which = f" (message {n} of {len(parts)})" if len(parts) > 1 else ""
             log.warning("digest for %s not sent%s: %s", school.id, which, e)
             return DigestOutcome(
@@ -124,11 +143,21 @@ def send_school_digest(
                 tuple(sent),
                 error=f"{e}{which}",
                 markdown=summary,
+                message_ids=tuple(message_ids),
             )
         sent.extend(part.post_ids)
+        message_ids.append(message_id)
     log.info("digest for %s sent via %s (%d items)", school.id, wheres[0], len(sent))
     where = wheres[0] if len(wheres) == 1 else f"{wheres[0]} (+{len(wheres) - 1} more)"
-    return DigestOutcome(school.id, "sent", rendered.subject, where, tuple(sent), markdown=summary)
+    return DigestOutcome(
+        school.id,
+        "sent",
+        rendered.subject,
+        where,
+        tuple(sent),
+        markdown=summary,
+        message_ids=tuple(message_ids),
+    )
 
 
 def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:

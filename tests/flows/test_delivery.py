@@ -152,6 +152,7 @@ def test_a_failed_delivery_makes_run_and_digest_exit_1_with_one_line(
     con = duckdb.connect(str(db), read_only=True)
     try:  # nothing marked sent
         assert one_row(con, "SELECT count(*) FROM deliveries")[0] == 0
+        assert one_row(con, "SELECT count(*) FROM outgoing")[0] == 0  # refused: not recorded
     finally:
         con.close()
 
