@@ -60,15 +60,12 @@ def split_digest(data: DigestData, build: Build, limit: int) -> list[DigestPart]
     if size(whole) <= limit - HEADROOM or not data.items:
         return [DigestPart(whole, tuple(i.post_id for i in data.items))]
     groups = _groups(data, list(data.items), build, limit - HEADROOM, first=True)
-    if len(groups) == 1:
-        only = _part(data, groups[0], first=True)
-        return [DigestPart(build(only), tuple(i.post_id for i in groups[0]))]
     parts = []
-    for n, group in enumerate(groups, start=1):
-        msg = build(_part(data, group, first=n == 1))
-        subject = str(msg["Subject"])
-        del msg["Subject"]
-        msg["Subject"] = f"{subject} — Digest {n} of {len(groups)}"
+    for n, (group, msg) in enumerate(groups, start=1):
+        if len(groups) > 1:
+            subject = str(msg["Subject"])
+            del msg["Subject"]
+            msg["Subject"] = f"{subject} — Digest {n} of {len(groups)}"
         parts.append(DigestPart(msg, tuple(i.post_id for i in group)))
     return parts
 
@@ -79,12 +76,14 @@ def _part(data: DigestData, items: Sequence[FlaggedItem], *, first: bool) -> Dig
 
 def _groups(
     data: DigestData, items: list[FlaggedItem], build: Build, limit: int, *, first: bool
-) -> list[list[FlaggedItem]]:
+) -> list[tuple[list[FlaggedItem], EmailMessage]]:
     """Halve until each group's message fits; an item alone that does not fit is summarised."""
-    if size(build(_part(data, items, first=first))) <= limit:
-        return [items]
+    msg = build(_part(data, items, first=first))
+    if size(msg) <= limit:
+        return [(items, msg)]
     if len(items) == 1:
-        return [[summarised(items[0])]]
+        alone = [summarised(items[0])]
+        return [(alone, build(_part(data, alone, first=first)))]
     half = len(items) // 2
     return _groups(data, items[:half], build, limit, first=first) + _groups(
         data, items[half:], build, limit, first=False
