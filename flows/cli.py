@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="one full cycle now: collect, analyse, store, alert, digest",
         description="Run one full cycle now (the daily-monitor flow, in-process). "
         "Exits 0 when the cycle completed, even if some sources failed: they are "
-        "reported in source_health and in the digest.",
+        "reported in source_health and in the digest. Exits 1, with one line, when an "
+        "alert or the digest was not delivered: nothing undelivered is marked sent, and "
+        "the next run sends it.",
     )
     _add_config(p)
     p.add_argument(
@@ -91,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.set_defaults(func=cmd_rescore)
 
-    p = sub.add_parser("digest", help="send (or print) the digest of what has not been sent yet")
+    p = sub.add_parser(
+        "digest",
+        help="send (or print) the digest of what has not been sent yet",
+        description="Send (or print) each school's digest of what has not been sent yet. "
+        "A digest over [email] max_message_bytes goes as several messages (Digest 1 of N). "
+        "Exits 1, with one line, when it was not delivered; the next run sends it.",
+    )
     _add_config(p)
     p.add_argument(
         "--dry-run",

@@ -49,6 +49,20 @@ def _recorded(wh: Warehouse) -> int:
     return wh.query("SELECT count(*) FROM outgoing")[1][0][0]
 
 
+def _stopped_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: Server | None = None):
+    """A digest run stopped between sending and marking; returns the config and warehouse."""
+    from flows.delivery import send_digest
+
+    settings = f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\ntimeout_s = 5' if smtp else ""
+    config = write_config(tmp_path, "http://127.0.0.1:9", smtp=settings)  # no smtp: the outbox
+    wh = _warehouse(tmp_path)
+    _kill_before_marking(monkeypatch)
+    with pytest.raises(Killed):
+        send_digest(config_path=str(config))
+    monkeypatch.undo()
+    return config, wh
+
+
 @pytest.fixture
 def smtp() -> Iterator[Server]:
     yield from _run(Recorder())
@@ -59,12 +73,7 @@ def test_outbox_message_sent_before_a_stop_is_not_written_again(
 ):
     from flows.delivery import send_digest
 
-    config = write_config(tmp_path, "http://127.0.0.1:9")  # no smtp_host: the outbox
-    wh = _warehouse(tmp_path)
-    _kill_before_marking(monkeypatch)
-    with pytest.raises(Killed):
-        send_digest(config_path=str(config))
-    monkeypatch.undo()
+    config, wh = _stopped_run(tmp_path, monkeypatch)
     [written] = list(tmp_path.rglob("*.eml"))
     assert _undigested(wh) == 3 and _recorded(wh) == 1
 
@@ -82,12 +91,7 @@ def test_a_recorded_message_missing_from_the_outbox_is_written_then(
 ):
     from flows.delivery import send_digest
 
-    config = write_config(tmp_path, "http://127.0.0.1:9")
-    wh = _warehouse(tmp_path)
-    _kill_before_marking(monkeypatch)
-    with pytest.raises(Killed):
-        send_digest(config_path=str(config))
-    monkeypatch.undo()
+    config, wh = _stopped_run(tmp_path, monkeypatch)
     [lost] = list(tmp_path.rglob("*.eml"))
     message_id = wh.query("SELECT message_id FROM outgoing")[1][0][0]
     lost.unlink()  # as if the stop came before the file was renamed into place
@@ -104,16 +108,7 @@ def test_smtp_message_sent_before_a_stop_is_sent_again_with_the_same_message_id(
 ):
     from flows.delivery import send_digest
 
-    config = write_config(
-        tmp_path,
-        "http://127.0.0.1:9",
-        smtp=f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\ntimeout_s = 5',
-    )
-    wh = _warehouse(tmp_path)
-    _kill_before_marking(monkeypatch)
-    with pytest.raises(Killed):
-        send_digest(config_path=str(config))
-    monkeypatch.undo()
+    config, wh = _stopped_run(tmp_path, monkeypatch, smtp)
     [first] = smtp.handler.messages()
 
     second = send_digest(config_path=str(config))
@@ -133,16 +128,7 @@ def test_a_recorded_message_the_server_still_refuses_holds_back_a_new_digest(
 ):
     from flows.delivery import send_digest
 
-    config = write_config(
-        tmp_path,
-        "http://127.0.0.1:9",
-        smtp=f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\ntimeout_s = 5',
-    )
-    wh = _warehouse(tmp_path)
-    _kill_before_marking(monkeypatch)
-    with pytest.raises(Killed):
-        send_digest(config_path=str(config))
-    monkeypatch.undo()
+    config, wh = _stopped_run(tmp_path, monkeypatch, smtp)
     smtp.handler.mode = "refuse"
 
     result = send_digest(config_path=str(config))
@@ -157,14 +143,7 @@ def test_a_recorded_message_the_server_still_refuses_holds_back_a_new_digest(
 def test_erasing_the_author_removes_their_text_from_recorded_messages(
     prefect_harness, tmp_path, monkeypatch
 ):
-    from flows.delivery import send_digest
-
-    config = write_config(tmp_path, "http://127.0.0.1:9")
-    wh = _warehouse(tmp_path)
-    _kill_before_marking(monkeypatch)
-    with pytest.raises(Killed):
-        send_digest(config_path=str(config))
-    monkeypatch.undo()
+    _config, wh = _stopped_run(tmp_path, monkeypatch)
     assert _recorded(wh) == 1
     for (case_id,) in wh.query("SELECT case_id FROM cases")[1]:
         wh.close_case(case_id, "resolved with the parent", "Head")
