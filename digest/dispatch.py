@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from digest.render import (
@@ -24,6 +24,7 @@ from digest.render import (
 )
 from digest.safeguarding import is_safeguarding
 from digest.send import build_message, deliver
+from digest.split import split_digest
 from digest.urgency import needs_alert
 from schoolwatch.config import EmailConfig, SchoolConfig
 from schoolwatch.errors import DeliveryError
@@ -33,12 +34,22 @@ log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
 
 
+class Journal(Protocol):
+    """Where a digest message is recorded just before it is sent, with the posts it carries,
+    so that a run stopped between sending and marking can be finished by the next one."""
+
+    def record(self, message: EmailMessage, post_ids: tuple[str, ...]) -> None: ...
+
+    def drop(self, message_id: str) -> None:
+        """The message was not accepted: forget it (its posts go in the next digest)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DigestOutcome:
     """What happened to one school's digest.
 
-    `post_ids` are the items to mark digested: empty unless the message was accepted (not on a
-    dry run, a skip or a failure).
+    `post_ids` are the items to mark digested: those in messages the server accepted (none on a
+    dry run or a skip; on a failure, those of the parts of a split digest sent before it).
     """
 
     school_id: str
@@ -48,6 +59,7 @@ class DigestOutcome:
     post_ids: tuple[str, ...] = ()
     error: str | None = None
     markdown: str = ""  # a summary without any text from the web, e.g. for a Prefect artifact
+    message_ids: tuple[str, ...] = ()  # the Message-IDs of the messages accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,32 +87,77 @@ def send_school_digest(
     dry_run: bool = False,
     out: TextIO | None = None,
     config_hint: str = "schoolwatch.toml",
+    journal: Journal | None = None,
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
     With nothing new, a digest goes at most once a day: the overdue cases, or (unless
     `send_empty = false`) a "nothing needs action" message. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing. Threats below
-    `min_confidence` are listed as possible threats to check.
+    `min_confidence` are listed as possible threats to check. Each message is recorded in
+    `journal` before it is sent, and dropped from it if it was not accepted.
     """
     if not data.items and not _reminder_due(data, school):
         return DigestOutcome(school.id, "skipped")
     rendered = render_digest(data, school, config_hint=config_hint, min_confidence=min_confidence)
     summary = digest_markdown(data, school, min_confidence=min_confidence)
-    post_ids = tuple(i.post_id for i in data.items)
     try:
-        msg = build_message(rendered, email_cfg.from_, school.digest_to)
         if dry_run:
+            msg = build_message(rendered, email_cfg.from_, school.digest_to)
             _print(msg, rendered, out or sys.stdout)
             return DigestOutcome(
                 school.id, "dry_run", rendered.subject, "printed (dry run)", markdown=summary
             )
-        where = deliver(msg, email_cfg)
+
+        def build(part: DigestData) -> EmailMessage:
+            if part is data:
+                return build_message(rendered, email_cfg.from_, school.digest_to)
+            again = render_digest(
+                part, school, config_hint=config_hint, min_confidence=min_confidence
+            )
+            return build_message(again, email_cfg.from_, school.digest_to)
+
+        parts = split_digest(data, build, email_cfg.max_message_bytes)
     except DeliveryError as e:
         log.warning("digest for %s not sent: %s", school.id, e)
         return DigestOutcome(school.id, "failed", rendered.subject, error=str(e), markdown=summary)
-    log.info("digest for %s sent via %s (%d items)", school.id, where, len(post_ids))
-    return DigestOutcome(school.id, "sent", rendered.subject, where, post_ids, markdown=summary)
+    sent: list[str] = []
+    wheres: list[str] = []
+    message_ids: list[str] = []
+    for n, part in enumerate(parts, start=1):
+        message_id = str(part.message["Message-ID"])
+        if journal is not None:
+            journal.record(part.message, part.post_ids)
+        try:
+            wheres.append(deliver(part.message, email_cfg))
+        except DeliveryError as e:
+            if journal is not None:
+                journal.drop(message_id)
+            which = f" (message {n} of {len(parts)})" if len(parts) > 1 else ""
+            log.warning("digest for %s not sent%s: %s", school.id, which, e)
+            return DigestOutcome(
+                school.id,
+                "failed",
+                rendered.subject,
+                "; ".join(wheres),
+                tuple(sent),
+                error=f"{e}{which}",
+                markdown=summary,
+                message_ids=tuple(message_ids),
+            )
+        sent.extend(part.post_ids)
+        message_ids.append(message_id)
+    log.info("digest for %s sent via %s (%d items)", school.id, wheres[0], len(sent))
+    where = wheres[0] if len(wheres) == 1 else f"{wheres[0]} (+{len(wheres) - 1} more)"
+    return DigestOutcome(
+        school.id,
+        "sent",
+        rendered.subject,
+        where,
+        tuple(sent),
+        markdown=summary,
+        message_ids=tuple(message_ids),
+    )
 
 
 def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -86,6 +87,28 @@ def _write_outbox(msg: EmailMessage, outbox: Path) -> str:
     except OSError as e:
         raise DeliveryError(f"outbox {outbox}: cannot write message: {e}") from None
     return str(target)
+
+
+def find_in_outbox(message_id: str, outbox: Path) -> str | None:
+    """The outbox file holding the message with this Message-ID header, if there is one."""
+    if not outbox.is_dir():
+        return None
+    for path in sorted(outbox.glob("*.eml")):
+        try:
+            with path.open("rb") as fh:
+                headers = BytesHeaderParser(policy=SMTP).parse(fh)
+        except OSError:
+            continue
+        if str(headers.get("Message-ID", "")).strip() == message_id:
+            return str(path)
+    return None
+
+
+def message_from(raw: bytes) -> EmailMessage:
+    """A message as recorded (its bytes), to send again unchanged: same Message-ID."""
+    msg = BytesParser(_class=EmailMessage, policy=SMTP).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return msg
 
 
 def _loopback(host: str) -> bool:

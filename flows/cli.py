@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="one full cycle now: collect, analyse, store, alert, digest",
         description="Run one full cycle now (the daily-monitor flow, in-process). "
         "Exits 0 when the cycle completed, even if some sources failed: they are "
-        "reported in source_health and in the digest.",
+        "reported in source_health and in the digest. Exits 1, with one line, when an "
+        "alert or the digest was not delivered: nothing undelivered is marked sent, and "
+        "the next run sends it.",
     )
     _add_config(p)
     p.add_argument(
@@ -91,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.set_defaults(func=cmd_rescore)
 
-    p = sub.add_parser("digest", help="send (or print) the digest of what has not been sent yet")
+    p = sub.add_parser(
+        "digest",
+        help="send (or print) the digest of what has not been sent yet",
+        description="Send (or print) each school's digest of what has not been sent yet. "
+        "A digest over [email] max_message_bytes goes as several messages (Digest 1 of N). "
+        "Exits 1, with one line, when it was not delivered; the next run sends it.",
+    )
     _add_config(p)
     p.add_argument(
         "--dry-run",
@@ -248,7 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     summary = daily_monitor(config_path=str(args.config), send=not args.no_send)
     print_run_summary(summary)
-    return 0
+    return _delivery_failed(summary["delivery_failed"])
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -278,11 +286,22 @@ def cmd_digest(args: argparse.Namespace) -> int:
     _prefect()
     from flows.delivery import send_digest
 
-    where = send_digest(config_path=str(args.config), dry_run=args.dry_run, school_id=args.school)
+    result = send_digest(config_path=str(args.config), dry_run=args.dry_run, school_id=args.school)
     if not args.dry_run:
-        for w in where:
+        for w in result["delivered"]:
             print(f"digest sent: {w}")
-    return 0
+    return _delivery_failed(result["failed"])
+
+
+def _delivery_failed(failures: Sequence[str]) -> int:
+    """One stderr line for what was not delivered, and exit 1; 0 when everything went."""
+    if not failures:
+        return 0
+    _say(
+        f"delivery failed: {'; '.join(failures)}; nothing undelivered was marked sent, "
+        "it will be retried on the next run"
+    )
+    return 1
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:

@@ -52,6 +52,8 @@ class RunSummary:
     flagged_by_severity: dict[str, int] = field(default_factory=dict)
     alerts_sent: int = 0
     digests: list[str] = field(default_factory=list)
+    # one line per alert or digest not delivered (retried by the next run)
+    delivery_failed: list[str] = field(default_factory=list)
     purged: int = 0
 
     def as_dict(self) -> dict:
@@ -252,8 +254,12 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
 
     if send:
         for school in cfg.schools:
-            summary.alerts_sent += send_alerts_for(cfg, warehouse, school, config_path)
-        summary.digests = send_digest(config_path)
+            sent, failed = send_alerts_for(cfg, warehouse, school, config_path)
+            summary.alerts_sent += sent
+            summary.delivery_failed += failed
+        digests = send_digest(config_path)
+        summary.digests = digests["delivered"]
+        summary.delivery_failed += digests["failed"]
     logger.info(
         "run %s: %d mentions, %d new posts, %d new flagged, %d sources failed",
         summary.run_id,

@@ -103,6 +103,8 @@ def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
     print(f"  alerts sent: {summary['alerts_sent']}", file=out)
     for where in summary.get("digests") or []:
         print(f"  digest: {where}", file=out)
+    for failure in summary.get("delivery_failed") or []:
+        print(f"  not delivered (retried next run): {failure}", file=out)
 
 
 def _when(moment: datetime | None) -> str:

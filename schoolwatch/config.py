@@ -115,6 +115,9 @@ class EmailConfig(_Model):
     password_env: str = "SCHOOLWATCH_SMTP_PASSWORD"
     timeout_s: Annotated[float, Field(gt=0)] = 30
     outbox: Path = Path("data/outbox")
+    # A digest bigger than this goes as several messages ("Digest 1 of 3"); servers commonly
+    # refuse messages over 10 MB or 25 MB, and base64 makes the MIME message a third bigger.
+    max_message_bytes: Annotated[int, Field(ge=20_000, le=100_000_000)] = 5_000_000
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

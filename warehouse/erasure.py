@@ -91,6 +91,10 @@ def forget_author(
                 f"DELETE FROM {table} t USING doomed d "
                 "WHERE t.school_id = d.school_id AND t.post_id = d.post_id"
             )
+        con.execute(  # a message recorded but not marked (a stopped run) holds their text too
+            "DELETE FROM outgoing o USING doomed d "
+            "WHERE o.school_id = d.school_id AND list_contains(o.post_ids, d.post_id)"
+        )
         for table in ("case_actions", "cases"):
             con.execute(f"DELETE FROM {table} WHERE case_id IN (SELECT unnest($1::VARCHAR[]))",
                         [emptied])  # fmt: skip

@@ -35,6 +35,7 @@ from warehouse import (
     erasure,
     evidence,
     maintenance,
+    outgoing,
     rescoring,
     schema,
     store,
@@ -226,15 +227,37 @@ class Warehouse:
         return self._read(lambda con: digest_queries.digest_data(con, school_id, school_name, now))
 
     def mark_digested(
-        self, school_id: str, post_ids: list[str], at: datetime, recipients: Sequence[str] = ()
+        self,
+        school_id: str,
+        post_ids: list[str],
+        at: datetime,
+        recipients: Sequence[str] = (),
+        message_ids: Sequence[str] = (),
     ) -> int:
         """Mark items as sent in a digest (once each); returns how many were new.
 
         Call it also for a digest with no items: "new mentions" count from the last digest.
+        The recorded messages `message_ids` (see `record_outgoing`) are done with, in the same
+        transaction.
         """
-        return self._run(
-            lambda con: digest_queries.mark_digested(con, school_id, post_ids, at, list(recipients))
-        )
+
+        def work(con: duckdb.DuckDBPyConnection) -> int:
+            outgoing.forget(con, message_ids)
+            return digest_queries.mark_digested(con, school_id, post_ids, at, list(recipients))
+
+        return self._run(work)
+
+    def record_outgoing(self, message: outgoing.Outgoing) -> None:
+        """Record a message, and the posts it carries, just before it is sent."""
+        self._run(lambda con: outgoing.record(con, message, _now()))
+
+    def pending_outgoing(self, school_id: str, kind: str = "digest") -> list[outgoing.Outgoing]:
+        """Messages recorded but not marked: a run stopped between sending and marking."""
+        return self._read(lambda con: outgoing.pending(con, school_id, kind))
+
+    def forget_outgoing(self, message_ids: Sequence[str]) -> None:
+        """Drop recorded messages that were not accepted (their posts go in the next one)."""
+        self._run(lambda con: outgoing.forget(con, message_ids))
 
     # -- rescoring ------------------------------------------------------------------------
 

@@ -64,7 +64,8 @@ def test_the_digest_goes_out_once_the_analyst_lets_go(prefect_harness, tmp_path)
     finally:
         releaser.join()
     assert time.monotonic() - started >= 3, "the digest waited for the analyst"
-    assert len(sent) == 1 and Path(sent[0]).exists()
+    assert len(sent["delivered"]) == 1 and Path(sent["delivered"][0]).exists()
+    assert sent["failed"] == []
     assert wh.query("SELECT count(*) FROM flagged WHERE digested_at IS NULL")[1] == [(0,)]
 
 

@@ -53,6 +53,7 @@ def run_cli(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.
             "schools[0].sources[0].url: 'ftp://a.example/' is not an http(s) URL",
         ),
         ('[http]\ntimeout_s = -1\n[emial]\nfrom = "a@b.example"', "http.timeout_s"),
+        ("[email]\nmax_message_bytes = 100", "email.max_message_bytes"),
         (
             '[[schools]]\nid = "x"\nname = "X"\n[[schools.sources]]\nid = "s"\nkind = "web"\n'
             'url = "https://a.example/"\nitem = "article..post"\ntext = "p"',

@@ -122,3 +122,41 @@ def test_a_threat_below_min_confidence_is_listed_in_the_digest_not_alerted(
     con.close()
     assert kinds == [("digest",)], "in the digest once, never alerted"
     assert confidence == (0.35,)
+
+
+def _our_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("schoolwatch: ")]
+
+
+def test_a_failed_delivery_makes_run_and_digest_exit_1_with_one_line(
+    prefect_harness, httpserver: HTTPServer, smtp_server: Server, tmp_path, capsys
+):
+    from flows.cli import main
+
+    config = write_config(tmp_path, serve_site(httpserver), smtp=_smtp(smtp_server.port))
+
+    assert main(["run", "--config", str(config)]) == 1  # SMTP refuses every message
+    out, err = capsys.readouterr()
+    [line] = _our_lines(err)
+    assert line.startswith("schoolwatch: delivery failed: alert for ")
+    assert "digest for " in line and "554" in line
+    assert line.endswith("it will be retried on the next run")
+    assert "alerts sent: 0" in out and "not delivered (retried next run): digest for" in out
+
+    assert main(["digest", "--config", str(config)]) == 1
+    [line] = _our_lines(capsys.readouterr().err)
+    assert line.startswith("schoolwatch: delivery failed: digest for ")
+    assert "554" in line and line.endswith("it will be retried on the next run")
+
+    db = tmp_path / "wh" / "schoolwatch.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    try:  # nothing marked sent
+        assert one_row(con, "SELECT count(*) FROM deliveries")[0] == 0
+        assert one_row(con, "SELECT count(*) FROM outgoing")[0] == 0  # refused: not recorded
+    finally:
+        con.close()
+
+    smtp_server.handler.mode = "accept"
+    assert main(["digest", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    assert _our_lines(err) == [] and out.startswith("digest sent: SMTP 127.0.0.1")
