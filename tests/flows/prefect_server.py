@@ -113,7 +113,16 @@ class Api:
             return False
 
     def post(self, path: str, body: dict | None = None) -> Any:
-        response = httpx.post(f"{self.url}{path}", json=body or {}, timeout=30)
+        return self._call("POST", path, body or {})
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+        # The server answers 503 while its SQLite database is busy (a loaded machine); Prefect's
+        # own client retries those, and so does this one, a few times, then raises.
+        for attempt in range(6):
+            response = httpx.request(method, f"{self.url}{path}", json=body, timeout=30)
+            if response.status_code not in (429, 503) or attempt == 5:
+                break
+            time.sleep(2 * (attempt + 1))
         response.raise_for_status()
         return response.json()
 
@@ -124,9 +133,7 @@ class Api:
                 for d in found}  # fmt: skip
 
     def get(self, path: str) -> Any:
-        response = httpx.get(f"{self.url}{path}", timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self._call("GET", path)
 
     def flow_runs(self, deployment_id: str, states: list[str]) -> list[dict]:
         return self.post(
