@@ -132,6 +132,23 @@ class AlertsConfig(_Model):
     min_confidence: Annotated[float, Field(ge=0, le=1)] = DEFAULT_MIN_CONFIDENCE
 
 
+class WebConfig(_Model):
+    # The case board (`schoolwatch web`). With base_url set, digests and alerts link to
+    # "{base_url}/cases/C-000011" instead of printing a CLI command; it is also the address
+    # sign-in links point at, so behind a reverse proxy it is the public https:// address.
+    base_url: str | None = None
+    session_days: Annotated[int, Field(ge=1, le=90)] = 7
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r} must start with http:// or https://")
+        return v.rstrip("/")
+
+
 class Person(_Model):
     name: str
     role: str = ""
@@ -228,6 +245,7 @@ class Config(_Model):
     email: EmailConfig = EmailConfig()
     alerts: AlertsConfig = AlertsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    web: WebConfig = WebConfig()
     schools: list[SchoolConfig] = []
 
     @model_validator(mode="after")

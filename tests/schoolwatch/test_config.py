@@ -1,4 +1,4 @@
-"""`[alerts]`: how sure a threat must be before it is alerted at once."""
+"""Config sections that are small enough to test together: `[alerts]` and `[web]`."""
 
 from __future__ import annotations
 
@@ -30,3 +30,15 @@ def test_min_confidence_outside_0_to_1_names_the_key(value, expected):
 def test_an_unknown_alerts_key_is_named():
     with pytest.raises(ConfigError, match=r"alerts\.min_confidnce: unknown key"):
         parse_config("[alerts]\nmin_confidnce = 0.7")
+
+
+def test_web_base_url_loses_its_trailing_slash_and_sessions_default_to_a_week():
+    cfg = parse_config('[web]\nbase_url = "https://board.school.example/"\n')
+    assert cfg.web.base_url == "https://board.school.example"
+    assert cfg.web.session_days == 7
+    assert parse_config("").web.base_url is None
+
+
+def test_a_web_base_url_that_is_not_http_is_named():
+    with pytest.raises(ConfigError, match=r"web\.base_url: 'board' must start with http"):
+        parse_config('[web]\nbase_url = "board"\n')
