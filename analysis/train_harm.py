@@ -50,6 +50,9 @@ WRITERS = (
     "oakroyd",
     "sallowfield",
     "carnmoyle",
+    "pendlecross",
+    "ellerby",
+    "saltmere",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
