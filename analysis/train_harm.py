@@ -53,6 +53,10 @@ WRITERS = (
     "pendlecross",
     "ellerby",
     "saltmere",
+    "mersevale",
+    "brickfield",
+    "tynemouthfold",
+    "cwmderi",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
