@@ -100,6 +100,9 @@ def test_normalising_keeps_every_position(text: str) -> None:
         ("k i l l", "kill   "),
         ("diiiie", "die   "),
         ("killlll", "kill   "),
+        ("u k i l l", "u kill   "),  # a lone "u" beside a spaced word stays a word
+        ("k i l l u", "kill    u"),
+        ("a s a p", "asap   "),
     ],
 )
 def test_disguises_undone(text: str, expected: str) -> None:
