@@ -101,6 +101,14 @@ def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
     )
     print(f"  flagged among them: {flagged} ({summary['new_flagged']} newly flagged)", file=out)
     print(f"  alerts sent: {summary['alerts_sent']}", file=out)
+    checks = summary.get("removal_checks") or {}
+    if checks:
+        print(
+            f"  reported posts re-checked: {sum(checks.values())} "
+            f"({checks.get('still_online', 0)} still online, {checks.get('removed', 0)} removed, "
+            f"{checks.get('unknown', 0)} could not tell)",
+            file=out,
+        )
     for where in summary.get("digests") or []:
         print(f"  digest: {where}", file=out)
     for failure in summary.get("delivery_failed") or []:

@@ -15,7 +15,14 @@ from datetime import datetime
 import duckdb
 
 # tables keyed by (school_id, post_id) that hold a post or something derived from it
-POST_TABLES = ("assessments", "post_contents", "deliveries", "case_posts", "posts")
+POST_TABLES = (
+    "assessments",
+    "post_contents",
+    "deliveries",
+    "case_posts",
+    "removal_checks",
+    "posts",
+)
 
 
 @dataclass(frozen=True, slots=True)
