@@ -228,5 +228,7 @@ def digest_markdown(
         ]
     else:
         lines.append("Nothing needs action.")
+    if data.still_online:
+        lines += ["", f"Still online 48 hours after the report: {len(data.still_online)}."]
     lines += ["", f"Failing sources: {len(view.failing)} of {len(data.sources)}."]
     return "\n".join(lines) + "\n"

@@ -21,8 +21,8 @@ from schoolwatch.models import StillOnline
 TITLE = "Still online 48 hours after you reported them"
 NOTE = (
     "You asked the site to remove these (an action at rung 2 or higher) and a check since then "
-    "found them still there. Report them again; if that does not work, {title} (rung {rung}): "
-    "{words}"
+    "found them still there. Report them again; if the site does not act, ask its host to "
+    "remove them ({title}, rung {rung})."
 )
 
 
@@ -57,7 +57,7 @@ def still_online_section(
     return StillOnlineSection(
         title=TITLE,
         colour=COLOURS["overdue"],
-        note=NOTE.format(title=host.title.lower(), rung=host.rung, words=host.words),
+        note=NOTE.format(title=host.title, rung=host.rung),
         lines=tuple(_line(p, min_confidence) for p in posts),
     )
 

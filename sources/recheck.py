@@ -83,8 +83,9 @@ def words(text: str) -> str:
 
 
 def _host(address: str) -> str:
+    """The host and port, as the HTTP client spaces its requests."""
     try:
-        return (urlsplit(address).hostname or "").lower()
+        return urlsplit(address).netloc.lower()
     except ValueError:
         return ""
 
