@@ -53,16 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="one full cycle now: collect, analyse, store, alert, digest",
         description="Run one full cycle now (the daily-monitor flow, in-process). "
-        "Exits 0 when the cycle completed, even if some sources failed: they are "
-        "reported in source_health and in the digest. Exits 1, with one line, when an "
-        "alert or the digest was not delivered: nothing undelivered is marked sent, and "
-        "the next run sends it.",
+        "It also re-checks the posts SLT reported (an action at rung 2 or higher) and "
+        "records whether each is still online. Exits 0 when the cycle completed, even if "
+        "some sources failed: they are reported in source_health and in the digest. "
+        "Exits 1, with one line, when an alert or the digest was not delivered: nothing "
+        "undelivered is marked sent, and the next run sends it.",
     )
     _add_config(p)
     p.add_argument(
         "--no-send",
         action="store_true",
-        help="collect, analyse and store only; send no alert or digest",
+        help="collect, analyse, store and re-check reported posts only; send no alert or digest",
     )
     p.set_defaults(func=cmd_run)
 

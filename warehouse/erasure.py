@@ -1,9 +1,10 @@
 """Erasing an author's posts on request (UK GDPR Art. 17), except those an open case holds.
 
 Everything that holds a post's text goes: the post, every stored version with its raw bytes,
-every assessment (its evidence quotes the text), its delivery records and its place in a
-closed case; a closed case left with no post goes too, with its recorded actions. Only the
-post's id stays, in `erased_posts`, so the next run does not store the same post again.
+every assessment (its evidence quotes the text), its delivery records, its removal re-checks
+and its place in a closed case; a closed case left with no post goes too, with its recorded
+actions. Only the post's id stays, in `erased_posts`, so the next run does not store the same
+post again.
 A post in an open case is kept: it is evidence the school is acting on.
 """
 
