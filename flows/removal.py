@@ -46,7 +46,7 @@ def recheck_reported(cfg: Config, warehouse: Warehouse, run_id: str) -> dict[str
     except WarehouseError as e:
         logger.warning("re-checks of reported posts not recorded: %s", e)
         return {}
-    counts = Counter(c.status for c in checks)
+    counts: Counter[str] = Counter(c.status for c in checks)
     logger.info(
         "re-checked %d reported posts: %d still online, %d removed, %d unknown",
         len(checks),

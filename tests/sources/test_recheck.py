@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -261,16 +262,10 @@ def test_a_conditional_get_answered_304_keeps_it_online(httpserver: HTTPServer, 
     sources = {(SCHOOL, source.id): source}
     (first,) = check([reported], make_client(), sources)
     assert (first.status, first.etag) == ("still_online", '"v1"')
-    again = target_with(reported, etag=first.etag)
+    again = replace(reported, etag=first.etag)
     (second,) = check([again], make_client(), sources)
     assert (second.status, second.http_status) == ("still_online", 304)
     assert second.reason == "not modified since the last check, which found it online"
-
-
-def target_with(t: RemovalTarget, **kw: object) -> RemovalTarget:
-    from dataclasses import replace
-
-    return replace(t, **kw)
 
 
 @pytest.mark.parametrize(
