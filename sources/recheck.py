@@ -18,13 +18,16 @@ deadline, robots.txt, the size cap and the per-host spacing all hold, and says f
   is never `removed`.
 
 Hosts are checked in parallel, each host's pages one after another. Once a host has not
-answered at all (timeout, connection failure), its other pages in this run are not tried and
-are `unknown`: a dead host costs one deadline, not one per post.
+answered at all (timeout, connection failure) or answered 429 Too Many Requests, its other
+pages in this run are not tried and are `unknown`: a dead host costs one deadline, not one per
+post. No page is started after `budget_s` seconds (its posts are `unknown`), so the stage ends
+within `budget_s` plus one page's `deadline_s`.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +48,7 @@ __all__ = ["GONE_STATUSES", "MAX_HOSTS_AT_ONCE", "recheck", "words"]
 
 GONE_STATUSES = frozenset({404, 410})
 MAX_HOSTS_AT_ONCE = 4
+BUDGET_S = 300.0  # no page is started after this many seconds of re-checking
 NEEDLE_WORDS = 25  # the first words of a post that must appear on its page
 _NOT_WORD = re.compile(r"[\W_]+")
 _TRUNCATED = ("…", "...", "[…]", "[...]")
@@ -59,6 +63,7 @@ def recheck(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     max_hosts: int = MAX_HOSTS_AT_ONCE,
+    budget_s: float = BUDGET_S,
 ) -> list[RemovalCheck]:
     """One check per target, in the order given. `sources` maps (school_id, source_id) to the
     post's configured source (its selectors tell posts apart on a page); a source no longer
@@ -70,7 +75,10 @@ def recheck(
     if not hosts:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(max_hosts, len(hosts)))) as pool:
-        done = pool.map(lambda pages: _check_host(pages, client, sources, clock), hosts.values())
+        until = time.monotonic() + budget_s
+        done = pool.map(
+            lambda pages: _check_host(pages, client, sources, clock, until), hosts.values()
+        )
         by_post = {(c.school_id, c.post_id): c for checks in done for c in checks}
     return [by_post[(t.school_id, t.post_id)] for t in targets]
 
@@ -95,20 +103,25 @@ def _check_host(
     client: HttpClient,
     sources: Sources,
     clock: Callable[[], datetime],
+    until: float,
 ) -> list[RemovalCheck]:
     out: list[RemovalCheck] = []
     silent: FetchError | None = None  # the host did not answer: not tried again this run
     for address, group in pages.items():
         checked_at = clock()
+        reason = ""
         if silent is not None:
             reason = f"not tried: {_host(address)} did not answer earlier in this run ({silent})"
+        elif time.monotonic() >= until:
+            reason = "not tried: re-checking reported posts ran out of time in this run"
+        if reason:
             out += [_check(t, address, checked_at, "unknown", reason) for t in group]
             continue
         etag, modified = _validators(group)
         try:
             response = client.get(address, etag=etag, last_modified=modified)
         except FetchError as e:
-            if e.retryable and e.status is None:
+            if e.retryable and e.status in (None, 429):
                 silent = e
             out += [_failed(t, address, checked_at, e) for t in group]
             continue

@@ -212,6 +212,23 @@ def test_a_dead_host_costs_one_deadline_and_does_not_hold_up_the_others(
     )
 
 
+def test_a_host_asking_to_slow_down_is_left_alone_for_the_run(httpserver: HTTPServer, make_client):
+    httpserver.expect_request("/t/1").respond_with_data("slow down", status=429)
+    posts = [bare(httpserver.url_for(f"/t/{n}"), "The head fiddles the budget.") for n in (1, 2)]
+    first, second = check(posts, make_client(retries=0))
+    assert (first.status, first.http_status) == ("unknown", 429)
+    assert second.status == "unknown" and second.reason.startswith("not tried: ")
+    assert [r.path for r, _ in httpserver.log] == ["/t/1"]
+
+
+def test_no_page_is_started_once_the_time_is_up(httpserver: HTTPServer, make_client):
+    post = bare(httpserver.url_for("/t/1"), "The head fiddles the budget.")
+    (c,) = recheck([post], make_client(), {}, clock=lambda: CHECKED_AT, budget_s=0)
+    assert (c.status, c.http_status) == ("unknown", None)
+    assert c.reason == "not tried: re-checking reported posts ran out of time in this run"
+    assert httpserver.log == []
+
+
 def test_a_feed_items_article_page(httpserver: HTTPServer, make_client):
     httpserver.expect_request("/news/1").respond_with_data(
         "<html><body><h1>Parents' anger</h1><p>Parents say the head at St Aldric&#8217;s "
