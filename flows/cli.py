@@ -316,9 +316,11 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
-    from flows.report import print_case
+    from flows.report import print_case, print_removal
 
-    print_case(_warehouse(args).case_detail(args.case_id))
+    warehouse = _warehouse(args)
+    print_case(warehouse.case_detail(args.case_id))
+    print_removal(warehouse.case_removal(args.case_id))
     return 0
 
 

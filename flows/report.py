@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from analysis.ladder import RUNGS
+from schoolwatch.models import PostRemoval
 from warehouse.erasure import Erasure
 
 MAX_CELL = 60
@@ -156,6 +157,23 @@ def print_case(detail: Any, out: TextIO | None = None) -> None:
     """A case with its posts and recorded actions."""
     out = out or sys.stdout
     print(format_case(detail), file=out)
+
+
+def print_removal(posts: Sequence[PostRemoval], out: TextIO | None = None) -> None:
+    """Whether each post of a reported case is still online, by the latest re-check."""
+    if not posts:
+        return
+    out = out or sys.stdout
+    print(f"  still online? ({len(posts)} posts re-checked after the report):", file=out)
+    for p in posts:
+        if p.last_status is None:
+            found = "not checked yet (the next run checks it)"
+        else:
+            status = f"HTTP {p.last_http_status}, " if p.last_http_status else ""
+            found = f"{p.last_status.replace('_', ' ')} ({status}{_when(p.last_checked_at)})"
+            if p.last_status != "still_online":
+                found += f": {p.last_reason}"
+        print(f"    - {p.url}  {found}", file=out)
 
 
 def print_erasure(result: Erasure, out: TextIO | None = None) -> None:

@@ -246,3 +246,22 @@ class StillOnline:
     checked_at: datetime
     status: RemovalStatus
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostRemoval:
+    """A post of a reported case and what the latest re-check found (`last_status` None: not
+    checked yet). `reported_at` is None for a post that joined the case after the report."""
+
+    school_id: str
+    post_id: str
+    case_id: str
+    url: str
+    reported_at: datetime | None
+    reported_rung: int | None
+    last_checked_at: datetime | None
+    last_status: RemovalStatus | None
+    last_reason: str | None
+    last_http_status: int | None
+    seen_online_at: datetime | None
+    removed_at: datetime | None

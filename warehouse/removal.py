@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from schoolwatch.models import RemovalCheck, RemovalTarget, StillOnline
+from schoolwatch.models import PostRemoval, RemovalCheck, RemovalTarget, StillOnline
 from warehouse.connection import insert_rows
 from warehouse.records import FLAGGED_ITEM_COLUMNS, FLAGGED_ITEM_FROM, flagged_item, utc
 
@@ -123,3 +123,16 @@ def posts_still_online(
             )
         )
     return out
+
+
+def case_removal(con: duckdb.DuckDBPyConnection, case_id: str) -> list[PostRemoval]:
+    """Each post of the case with its report and latest check; empty when the case has no
+    action at rung 2 or higher."""
+    rows = con.execute(
+        "SELECT school_id, post_id, case_id, url, reported_at, reported_rung, last_checked_at, "
+        "last_status, last_reason, last_http_status, seen_online_at, removed_at "
+        "FROM post_removal WHERE case_id = $1 ORDER BY post_id",
+        [case_id],
+    ).fetchall()
+    times = (4, 6, 10, 11)
+    return [PostRemoval(*(utc(v) if i in times else v for i, v in enumerate(r))) for r in rows]

@@ -35,6 +35,7 @@ from schoolwatch.models import (
     FetchResult,
     FlaggedItem,
     Post,
+    PostRemoval,
     RemovalCheck,
     RemovalTarget,
     StillOnline,
@@ -237,6 +238,11 @@ class Warehouse:
         """The school's reported posts still online `after` (48 h) past the report (see
         `warehouse.removal.posts_still_online`)."""
         return self._read(lambda con: removal.posts_still_online(con, school_id, now, after))
+
+    def case_removal(self, case_id: str) -> list[PostRemoval]:
+        """The case's posts with their report and latest re-check (none before a rung >= 2
+        action)."""
+        return self._read(lambda con: removal.case_removal(con, case_id))
 
     # -- digest and alerts ----------------------------------------------------------------
 

@@ -105,3 +105,45 @@ def test_daily_runs_recheck_a_reported_post_until_the_forum_removes_it(
     ]
     later = _rows(_db(tmp_path), "SELECT max(checked_at) FROM removal_checks")[0][0]
     assert wh.still_online(case.school_id, later + timedelta(days=1)) == []
+
+
+CASES_CONFIG = """
+[warehouse]
+path = "wh.duckdb"
+
+[[schools]]
+id = "st-aldrics-brackenford"
+name = "St Aldric's C of E Primary School, Brackenford"
+names = ["St Aldric's Brackenford"]
+"""
+
+
+def test_cases_show_says_whether_each_reported_post_is_still_online(tmp_path, capsys):
+    from flows.cli import main
+    from schoolwatch.models import RemovalCheck
+    from tests.warehouse.builders import SCHOOL, flagged, make_post, store
+
+    config = tmp_path / "schoolwatch.toml"
+    config.write_text(CASES_CONFIG)
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    text = "St Aldric's Brackenford fiddles."
+    posts = [make_post(n, author="Gaz1985", text=text) for n in (1, 2)]
+    store(wh, [(p, flagged(p)) for p in posts])
+    (case,) = wh.list_cases(SCHOOL)
+    assert main(["cases", "show", case.case_id, "--config", str(config)]) == 0
+    assert "still online?" not in capsys.readouterr().out  # not reported yet
+
+    action = wh.record_action(case.case_id, 2, "reported to the forum", "Head")
+    checked = action.recorded_at + timedelta(days=1)
+    wh.record_removal_checks(
+        [
+            RemovalCheck(SCHOOL, "p1", case.case_id, posts[0].url, checked, "removed",
+                         f"HTTP 410 Gone from {posts[0].url}", 410),
+        ]
+    )  # fmt: skip
+    assert main(["cases", "show", case.case_id, "--config", str(config)]) == 0
+    shown = capsys.readouterr().out
+    section = shown[shown.index("still online? (2 posts re-checked after the report):") :]
+    assert f"{posts[0].url}  removed (HTTP 410, " in section
+    assert f": HTTP 410 Gone from {posts[0].url}" in section
+    assert f"{posts[1].url}  not checked yet (the next run checks it)" in section
