@@ -186,7 +186,9 @@ def _add_cases(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--school", metavar="ID", help="only this school")
     p.set_defaults(func=cmd_cases_list)
 
-    p = csub.add_parser("show", help="one case: its posts, categories, actions")
+    p = csub.add_parser(
+        "show", help="one case: its posts, categories, actions, whether reported posts are online"
+    )
     _add_config(p)
     p.add_argument("case_id")
     p.set_defaults(func=cmd_cases_show)
