@@ -173,7 +173,7 @@ class _Page:
     response: HttpResponse
     checked_at: datetime
     _text: str | None = None
-    _posts: dict[str, list[Post] | None] = field(default_factory=dict)
+    _posts: dict[tuple[str, str], list[Post] | None] = field(default_factory=dict)
 
     def text(self) -> str:
         """The page's visible text as `words`."""
@@ -185,7 +185,8 @@ class _Page:
 
     def posts(self, school_id: str, source: SourceConfig) -> list[Post] | None:
         """The posts the source's own parser finds on the page; None if it cannot read it."""
-        if source.id not in self._posts:
+        key = (school_id, source.id)
+        if key not in self._posts:
             parser = parse_page if source.kind == "web" else parse_feed
             try:
                 found: list[Post] | None = parser(
@@ -198,8 +199,8 @@ class _Page:
                 )
             except FetchError:
                 found = None
-            self._posts[source.id] = found
-        return self._posts[source.id]
+            self._posts[key] = found
+        return self._posts[key]
 
 
 def _judged(
