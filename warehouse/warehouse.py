@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +28,18 @@ import duckdb
 
 from schoolwatch.config import WarehouseConfig
 from schoolwatch.errors import WarehouseError
-from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
+from schoolwatch.models import (
+    Assessment,
+    CaseAction,
+    DigestData,
+    FetchResult,
+    FlaggedItem,
+    Post,
+    PostRemoval,
+    RemovalCheck,
+    RemovalTarget,
+    StillOnline,
+)
 from warehouse import (
     cases,
     digest_queries,
@@ -36,6 +47,7 @@ from warehouse import (
     evidence,
     maintenance,
     outgoing,
+    removal,
     rescoring,
     schema,
     store,
@@ -207,6 +219,30 @@ class Warehouse:
         """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
         dest = Path(dest_dir)
         return self._read(lambda con: evidence.export_evidence(con, case_id, dest, _now()))
+
+    # -- removal tracking -----------------------------------------------------------------
+
+    def removal_targets(self) -> list[RemovalTarget]:
+        """Posts to re-check: on open cases with an action at rung >= 2, not yet removed."""
+        return self._read(removal.removal_targets)
+
+    def record_removal_checks(
+        self, checks: Sequence[RemovalCheck], run_id: str | None = None
+    ) -> int:
+        """Store the results of re-checking reported posts; returns how many."""
+        return self._run(lambda con: removal.record_checks(con, run_id, checks))
+
+    def still_online(
+        self, school_id: str, now: datetime, after: timedelta = removal.STILL_ONLINE_AFTER
+    ) -> list[StillOnline]:
+        """The school's reported posts still online `after` (48 h) past the report (see
+        `warehouse.removal.posts_still_online`)."""
+        return self._read(lambda con: removal.posts_still_online(con, school_id, now, after))
+
+    def case_removal(self, case_id: str) -> list[PostRemoval]:
+        """The case's posts with their report and latest re-check (none before a rung >= 2
+        action)."""
+        return self._read(lambda con: removal.case_removal(con, case_id))
 
     # -- digest and alerts ----------------------------------------------------------------
 
