@@ -31,6 +31,7 @@ from schoolwatch.errors import WarehouseError
 from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
 from warehouse import (
     cases,
+    chain,
     digest_queries,
     erasure,
     evidence,
@@ -207,6 +208,11 @@ class Warehouse:
         """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
         dest = Path(dest_dir)
         return self._read(lambda con: evidence.export_evidence(con, case_id, dest, _now()))
+
+    def verify_chain(self) -> tuple[int, list[str]]:
+        """Recompute every stored version's sha256 and hash chain (see `warehouse.chain`):
+        (versions checked, one line per problem; none when nothing was edited)."""
+        return self._read(chain.verify)
 
     # -- digest and alerts ----------------------------------------------------------------
 
