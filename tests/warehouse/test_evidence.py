@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import socket
 import time
 import zipfile
@@ -151,9 +150,8 @@ def test_screen_print_of_a_local_page_is_stamped_and_every_byte_is_covered(
             changed = bytearray(data)
             changed[where] ^= 0x01
             tampered = tmp_path / "tampered.zip"
-            shutil.copy(bundle, tampered)
             _rezip(tampered, {**files, name: bytes(changed)})
-            checked, problems = verify_bundle(tampered)
+            _, problems = verify_bundle(tampered)
             assert problems, f"a change at byte {where} of {name} went unnoticed"
             if name != MANIFEST:
                 assert problems == [f"changed: {name} (its sha256 differs from {MANIFEST})"]
