@@ -90,6 +90,7 @@ def render_digest(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The daily digest for one school: what needs action first, then the summary.
 
@@ -104,6 +105,7 @@ def render_digest(
         min_confidence=min_confidence,
         config_hint=config_hint,
         chart=chart,
+        board_url=board_url,
     )
     text, page = _render("digest", view)
     images = ((CHART_CID, sentiment_chart(data.history)),) if chart else ()
@@ -116,6 +118,7 @@ def render_alert(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The immediate alert for one critical item, to `alert_to`."""
     cats = categories_text(item.categories).lower() or item.severity
@@ -132,6 +135,7 @@ def render_alert(
         note="Call 999 if anyone is in danger now." if "threat" in item.categories else None,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)
@@ -158,6 +162,7 @@ def render_safeguarding(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The full item for the DSL (`alert_to`), with the LADO / data-protection note.
 
@@ -175,6 +180,7 @@ def render_safeguarding(
         note=_DATA_NOTE if personal and not alleges_staff_harmed_child(item) else _LADO_NOTE,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)
