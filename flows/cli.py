@@ -384,25 +384,15 @@ def cmd_cases_close(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_export(args: argparse.Namespace) -> int:
-    from sources.http import HttpClient, page_check
-    from warehouse.screenprint import ScreenPrinter
+    from flows.evidence import export_case
 
-    cfg = _config(args)
-    ev = cfg.evidence
-    warehouse = _warehouse(args)
-    detail = warehouse.case_detail(args.case_id)
-    names = {s.id: s.name for s in cfg.schools}
-    with HttpClient(cfg.http) as client:
-        printer = ScreenPrinter.find(
-            ev.chromium, timeout_s=ev.screenprint_timeout_s, check=page_check(client)
-        )
-        path = warehouse.export_evidence(
-            args.case_id,
-            Path(args.out),
-            printer=printer,
-            screen_prints=ev.screen_prints and not args.no_screen_prints,
-            school_name=names.get(detail.case.school_id, ""),
-        )
+    path = export_case(
+        _config(args),
+        _warehouse(args),
+        args.case_id,
+        Path(args.out),
+        screen_prints=not args.no_screen_prints,
+    )
     print(f"evidence bundle written to {path}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
@@ -44,7 +45,8 @@ _TIMES = (5, 6, 7, 12)  # positions of the timestamps in a CASE_SQL row
 
 def _case(row: tuple) -> Case:
     *fields, post_ids = row
-    return Case(*(utc(v) if i in _TIMES else v for i, v in enumerate(fields)), tuple(post_ids))
+    values = [utc(v) if i in _TIMES else v for i, v in enumerate(fields)]
+    return replace(Case(*values), post_ids=tuple(post_ids))
 
 
 def list_cases(

@@ -84,7 +84,23 @@ def _versions(con: duckdb.DuckDBPyConnection, item: FlaggedItem) -> tuple[Stored
         "WHERE v.school_id = $1 AND v.post_id = $2 ORDER BY v.version",
         [item.school_id, item.post_id, item.source_id],
     ).fetchall()
-    return tuple(StoredVersion(r[0], utc(r[1]), *r[2:4], bytes(r[4]), *r[5:]) for r in rows)
+    return tuple(
+        StoredVersion(
+            version=r[0],
+            fetched_at=utc(r[1]),
+            url=r[2],
+            sha256=r[3],
+            raw=bytes(r[4]),
+            title=r[5],
+            text=r[6],
+            prev_hash=r[7],
+            chain_hash=r[8],
+            fetched_from=r[9],
+            http_status=r[10],
+            http_date=r[11],
+        )
+        for r in rows
+    )
 
 
 # ---- the files -------------------------------------------------------------------------------

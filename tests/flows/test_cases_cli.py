@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 
 import duckdb
+import pytest
 
 from analysis import CLASSIFIER_VERSION
 from flows.cli import main
 from tests.warehouse.builders import SCHOOL, flagged, make_post, store
 from warehouse import Warehouse
+from warehouse.screenprint import ScreenPrinter
 
 CONFIG = """
 [warehouse]
@@ -150,3 +153,31 @@ def test_list_and_show_as_json(tmp_path, capsys):
 
 REQUIRED = ["case_id", "school_id", "site", "author", "status", "recommended_rung",
             "last_action_rung", "respond_by", "post_ids"]  # fmt: skip
+
+
+@pytest.mark.skipif(ScreenPrinter.find().browser is None, reason="Chromium not installed")
+def test_export_takes_a_stamped_screen_print_through_the_configured_client(
+    tmp_path, capsys, httpserver
+):
+    httpserver.expect_request("/t/9").respond_with_data(
+        "<h1>Brackenford forum</h1><p>Mr Haddon steals.</p>", content_type="text/html"
+    )
+    cfg = tmp_path / "schoolwatch.toml"
+    cfg.write_text(
+        CONFIG + "\n[http]\nrespect_robots = false\nmin_interval_s = 0\n"
+        "\n[evidence]\nscreenprint_timeout_s = 60\n"
+    )
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    url = httpserver.url_for("/t/9")
+    post = replace(make_post(9, author="Concerned", text="Mr Haddon at St Aldric's Brackenford "
+                             "steals."), url=url, guid=url)  # fmt: skip
+    store(wh, [(post, flagged(post))])
+    args = ["cases", "export", "C-000001", "--out", str(tmp_path), "--config", str(cfg)]
+    assert main(args) == 0
+    with zipfile.ZipFile(tmp_path / "C-000001.zip") as zf:
+        meta = json.loads(zf.read("C-000001/posts/01/metadata.json"))["screenprint"]
+        png = zf.read("C-000001/posts/01/screenprint.png")
+        summary = zf.read("C-000001/summary.html").decode()
+    assert meta["taken"] is True and meta["page_status"] == "HTTP 200"
+    assert png.startswith(b"\x89PNG")
+    assert "St Aldric&#39;s C of E Primary School, Brackenford" in summary
