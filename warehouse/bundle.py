@@ -18,8 +18,11 @@ import zlib
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 MANIFEST = "MANIFEST.sha256"
+MAX_MANIFEST = 16_000_000  # bytes read of a manifest: a bundle lists a few hundred files
+CHUNK = 1 << 20
 _LINE = re.compile(r"([0-9a-f]{64})  (\S.*)")
 
 
@@ -58,30 +61,70 @@ def write_zip(target: Path, folder: str, files: Mapping[str, bytes], when: datet
     return target
 
 
-def _read_zip(path: Path) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Every file in the zip, relative to its one top folder, and the damaged ones (which
-    cannot be read back: name → why)."""
-    files: dict[str, bytes] = {}
+def _digest(stream: IO[bytes]) -> str:
+    """sha256 of a stream read in chunks (a bundle may hold large files)."""
+    h = hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_zip(path: Path) -> tuple[dict[str, str], bytes | None, dict[str, str]]:
+    """(sha256 of every file in the zip by its path inside the one top folder, the manifest's
+    bytes, the damaged files that cannot be read back: path → why)."""
+    digests: dict[str, str] = {}
+    manifest: bytes | None = None
     damaged: dict[str, str] = {}
     with zipfile.ZipFile(path) as zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         tops = {PurePosixPath(n).parts[0] for n in names}
-        prefix = f"{tops.pop()}/" if len(tops) == 1 else ""
+        nested = all(len(PurePosixPath(n).parts) > 1 for n in names)
+        prefix = f"{next(iter(tops))}/" if len(tops) == 1 and nested else ""
         for name in names:
             rel = name[len(prefix) :]
             try:
-                files[rel] = zf.read(name)
+                with zf.open(name) as member:
+                    if rel == MANIFEST:
+                        manifest = member.read(MAX_MANIFEST)
+                    else:
+                        digests[rel] = _digest(member)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
                 damaged[rel] = str(e)
-    return files, damaged
+    return digests, manifest, damaged
 
 
-def _read_folder(path: Path) -> dict[str, bytes]:
-    return {
-        f.relative_to(path).as_posix(): f.read_bytes()
-        for f in sorted(path.rglob("*"))
-        if f.is_file()
-    }
+def _read_folder(path: Path) -> tuple[dict[str, str], bytes | None]:
+    digests: dict[str, str] = {}
+    manifest: bytes | None = None
+    for f in sorted(path.rglob("*")):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(path).as_posix()
+        with f.open("rb") as stream:
+            if rel == MANIFEST:
+                manifest = stream.read(MAX_MANIFEST)
+            else:
+                digests[rel] = _digest(stream)
+    return digests, manifest
+
+
+def _parse_manifest(manifest: bytes) -> tuple[dict[str, str], list[str]]:
+    """(path → sha256 as listed, one line per malformed line). Strict: any byte changed in
+    the manifest either breaks a line, or names another file or hash."""
+    if not manifest:
+        return {}, [f"changed: {MANIFEST} is empty"]
+    listed: dict[str, str] = {}
+    bad: list[str] = []
+    *lines, last = manifest.decode("utf-8", "replace").split("\n")
+    for n, line in enumerate(lines, 1):
+        m = _LINE.fullmatch(line)
+        if m is None:
+            bad.append(f"changed: {MANIFEST} line {n} is not '<sha256>  <file>': {line!r}")
+        else:
+            listed[m.group(2)] = m.group(1)
+    if last:
+        bad.append(f"changed: {MANIFEST} does not end with a new line: {last!r}")
+    return listed, bad
 
 
 def verify_bundle(path: str | Path) -> tuple[int, list[str]]:
@@ -93,35 +136,25 @@ def verify_bundle(path: str | Path) -> tuple[int, list[str]]:
     path = Path(path)
     damaged: dict[str, str] = {}
     if path.is_dir():
-        files = _read_folder(path)
+        files, manifest = _read_folder(path)
     elif not path.exists():
         return 0, [f"{path}: no such file or folder"]
     else:
         try:
-            files, damaged = _read_zip(path)
-        except (zipfile.BadZipFile, OSError) as e:
+            files, manifest, damaged = _read_zip(path)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
             return 0, [f"{path}: not a readable zip file ({e})"]
     problems = [f"changed: {name} (damaged inside the zip: {why})" for name, why in damaged.items()]
-    manifest = files.pop(MANIFEST, None)
     if manifest is None:
         return 0, [*problems, f"missing: {MANIFEST} (is this an evidence bundle?)"]
-    listed: dict[str, str] = {}
-    for n, line in enumerate(manifest.decode("utf-8", "replace").split("\n"), 1):
-        if line == "" and n > 1:
-            continue
-        m = _LINE.fullmatch(line)
-        if m is None:
-            problems.append(f"changed: {MANIFEST} line {n} is not '<sha256>  <file>': {line!r}")
-            continue
-        listed[m.group(2)] = m.group(1)
-    if not manifest.endswith(b"\n"):
-        problems.append(f"changed: {MANIFEST} does not end with a new line")
+    listed, bad = _parse_manifest(manifest)
+    problems += bad
     for name, digest in listed.items():
         if name in damaged:
             continue
         if name not in files:
             problems.append(f"missing: {name}")
-        elif sha256_hex(files[name]) != digest:
+        elif files[name] != digest:
             problems.append(f"changed: {name} (its sha256 differs from {MANIFEST})")
     problems += [
         f"extra: {name} (not in {MANIFEST})"

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from schoolwatch.config import HttpConfig
@@ -258,3 +260,23 @@ def test_a_non_web_address_is_never_opened(tmp_path):
     secret.write_text("private")
     shot = ScreenPrinter("/bin/false").take(secret.as_uri())
     assert shot.png is None and shot.reason == "the post's address is not an http(s) page"
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=200, deadline=None)
+def test_verify_never_raises_on_any_file(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("any") / "x.zip"
+    path.write_bytes(data)
+    checked, problems = verify_bundle(path)
+    assert checked == 0 and len(problems) == 1
+
+
+def test_verify_reads_a_flat_zip_and_an_empty_manifest(tmp_path):
+    flat = tmp_path / "flat.zip"
+    with zipfile.ZipFile(flat, "w") as zf:
+        zf.writestr("a.txt", "hello")
+        zf.writestr(MANIFEST, f"{hashlib.sha256(b'hello').hexdigest()}  a.txt\n")
+    assert verify_bundle(flat) == (1, [])
+    with zipfile.ZipFile(flat, "w") as zf:
+        zf.writestr(MANIFEST, "")
+    assert verify_bundle(flat)[1] == [f"changed: {MANIFEST} is empty"]
