@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_cases(sub: argparse._SubParsersAction) -> None:
     cases = sub.add_parser(
         "cases",
-        help="list, show, act on, close and export cases",
+        help="list, show, act on, close and export cases; verify evidence bundles",
         description="Cases group the flagged posts of one author on one site.",
     )
     csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
