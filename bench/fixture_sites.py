@@ -13,6 +13,7 @@ not changed gets 304 with no body, as real feeds do. The sources are spread over
         site.counts()                                # {200: n, 304: n, ...} answers so far
         site.change(10)                              # 10 sources get one new post each
         site.delay(0, seconds=30)                    # source 0 answers after 30 s
+        site.max_in_flight                           # per host: most requests at once
 
 Everything is fictional and generated from a fixed seed: the same arguments give the same
 schools, posts and bytes (dates are relative to when the site was started).
@@ -252,6 +253,8 @@ class FixtureSites:
         self._now = now
         self._lock = threading.Lock()
         self._counts: Counter[int] = Counter()
+        self._in_flight: Counter[int] = Counter()
+        self.max_in_flight: Counter[int] = Counter()  # per host: most requests answered at once
         self.sources: list[Source] = []
         self._by_route: dict[tuple[int, str], Source] = {}
         for school in self.schools:
@@ -388,8 +391,17 @@ class FixtureSites:
                 source.last_modified,
                 source.delay_s,
             )
-        if delay:
-            time.sleep(delay)
+        with self._lock:
+            self._in_flight[host_index] += 1
+            self.max_in_flight[host_index] = max(
+                self.max_in_flight[host_index], self._in_flight[host_index]
+            )
+        try:
+            if delay:
+                time.sleep(delay)
+        finally:
+            with self._lock:
+                self._in_flight[host_index] -= 1
         validators = {"ETag": etag, "Last-Modified": modified}
         status = 304 if _not_modified(headers, etag, modified) else 200
         with self._lock:
