@@ -4,8 +4,10 @@
 assesses in this process: starting worker processes costs about as much as assessing a thousand
 posts on one core, so a pool only pays for itself on big batches (a trust's first run, a
 back-fill). Above it, an `AssessPool` of one worker process per core takes the batch in chunks
-of `CHUNK_POSTS` posts (big enough that sending a chunk and its results between processes is
-small against classifying it) and returns the assessments in the order of the posts.
+of up to `CHUNK_POSTS` posts (big enough that sending a chunk and its results between processes
+is small against classifying it; at least four per worker, so they finish together) and
+returns the assessments in the order of the posts. If a worker dies (out of memory, say), the
+batch is assessed in this process instead: slower, nothing lost.
 
 Each worker loads the classifier once, in its initializer. Where the platform has a fork
 server (Linux, macOS), the workers are forked from it: a clean process, started for the pool
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,7 +31,7 @@ from schoolwatch.config import SchoolConfig
 from schoolwatch.models import Assessment, Post
 
 POOL_MIN_POSTS = 2000  # smaller batches stay in this process (see the module docstring)
-CHUNK_POSTS = 200  # posts per task sent to a worker
+CHUNK_POSTS = 200  # posts per task sent to a worker, at most: at least 4 tasks per worker
 _PRELOAD = "analysis.pool_preload"  # imported by the fork server: loads the classifier there
 
 _WARM_SCHOOL = SchoolConfig(id="warm-up", name="Warm-up Academy")
@@ -67,22 +70,37 @@ def _ready() -> int:
 class AssessPool:
     """Worker processes that assess posts; use as a context manager, or `start` then `close`.
 
-    `start` returns at once: the workers get ready while the caller does something else (the
-    daily flow starts the pool while it is still fetching, once it sees a big batch coming).
+    `start` returns at once: the workers get ready while the caller does something else. The
+    daily flow calls `expect` as each source's posts arrive, which starts the workers once
+    `min_posts` are in sight, so they load the classifier while the run is still fetching.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, min_posts: int = POOL_MIN_POSTS) -> None:
         self.workers = workers or usable_cores()
+        self.min_posts = min_posts
         self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._expected = 0
 
     def start(self) -> AssessPool:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_context(), initializer=warm
-            )
-            for _ in range(self.workers):  # workers are started as work arrives: start them all
-                self._executor.submit(_ready)
+        """Start the workers (once); they load the classifier while this returns."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=_context(), initializer=warm
+                )
+                for _ in range(self.workers):  # workers start as work arrives: start them all
+                    self._executor.submit(_ready)
         return self
+
+    def expect(self, posts: int) -> None:
+        """Count `posts` more coming (from any thread); start the workers once a batch of
+        `min_posts` is in sight, unless there is only one core."""
+        with self._lock:
+            self._expected += posts
+            big = self._expected >= self.min_posts and self.workers > 1
+        if big:
+            self.start()
 
     def assess(self, posts: Sequence[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
         """The same list `assess_posts(posts, schools)` returns, computed by the workers."""
@@ -93,7 +111,9 @@ class AssessPool:
         assert executor is not None
         # the raw bytes are evidence for the warehouse; the classifier never reads them
         light = [replace(p, raw=b"") for p in posts]
-        chunks = [light[i : i + CHUNK_POSTS] for i in range(0, len(light), CHUNK_POSTS)]
+        # several chunks per worker, so that one finishing last does not leave the others idle
+        size = max(1, min(CHUNK_POSTS, -(-len(light) // (4 * self.workers))))
+        chunks = [light[i : i + size] for i in range(0, len(light), size)]
         try:
             futures = [executor.submit(_assess_chunk, chunk, schools) for chunk in chunks]
             return [a for future in futures for a in future.result()]
@@ -107,9 +127,10 @@ class AssessPool:
         return self._executor is not None
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> AssessPool:
         return self.start()
@@ -128,14 +149,16 @@ def assess_batch(
     schools: dict[str, SchoolConfig],
     *,
     pool: AssessPool | None = None,
-    min_posts: int = POOL_MIN_POSTS,
 ) -> list[Assessment]:
-    """`assess_posts`, on every core when the batch has at least `min_posts` posts and there is
-    more than one core. `pool` is a pool already started (it is left open); without one, a pool
-    is started and closed for this batch."""
-    if len(posts) < min_posts or (pool is None and usable_cores() < 2):
+    """`assess_posts`, on every core when the batch has at least the pool's `min_posts` posts
+    (`POOL_MIN_POSTS` without one) and there is more than one core. `pool` is left open for the
+    caller to close; without one, a pool is started and closed for this batch."""
+    own = pool is None
+    pool = pool or AssessPool()
+    if len(posts) < pool.min_posts or pool.workers < 2:
         return assess_posts(posts, schools)
-    if pool is not None:
+    try:
         return pool.assess(posts, schools)
-    with AssessPool() as own:
-        return own.assess(posts, schools)
+    finally:
+        if own:
+            pool.close()

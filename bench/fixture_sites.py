@@ -35,6 +35,9 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from schoolwatch.config import SchoolConfig
+from schoolwatch.models import Post
+
 KINDS = ("rss", "atom", "forum")
 MENTION_SHARE = 0.8  # the rest of the posts name no school (off-topic threads, other news)
 
@@ -273,6 +276,10 @@ class FixtureSites:
         published = self._now - timedelta(hours=k + 1, minutes=self._rng.randrange(60))
         return _post(self._rng, source.school, guid, published)
 
+    @staticmethod
+    def default_now() -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
     # -- what tests and the bench read ------------------------------------------------------
 
     @property
@@ -284,6 +291,30 @@ class FixtureSites:
     def expected_mentions(self) -> int:
         """Posts that name the school they were collected for (each should be stored once)."""
         return sum(p.mentions for s in self.sources for p in s.posts)
+
+    def analysis_batch(self) -> tuple[list[Post], dict[str, SchoolConfig]]:
+        """Every served post as the fetch stage would hand it to analysis, and the schools."""
+        fetched = self._now
+        posts = [
+            Post(
+                post_id=p.guid,
+                source_id=s.id,
+                school_id=s.school.id,
+                url=f"https://bench.example/{s.id}/{p.guid}",
+                guid=p.guid,
+                title=p.title,
+                text=p.text,
+                author=p.author,
+                published_at=p.published,
+                fetched_at=fetched,
+                raw=p.text.encode(),
+                local=s.kind == "forum",
+            )
+            for s in self.sources
+            for p in s.posts
+        ]
+        schools = {s.id: SchoolConfig(id=s.id, name=s.name, names=[s.short]) for s in self.schools}
+        return posts, schools
 
     def url(self, source: Source) -> str:
         return f"{self.origins[source.host_index]}{source.path}"
@@ -463,7 +494,7 @@ def serve_sites(
         posts_per_source,
         hosts,
         seed,
-        (now or datetime.now(UTC)).replace(microsecond=0),
+        now or FixtureSites.default_now(),
     )
     with ExitStack() as stack:
         for i in range(hosts):

@@ -167,14 +167,18 @@ def main(argv: list[str] | None = None) -> None:
         _isolate_prefect(tmp / "prefect")
         timings = Timings()
         flow = instrument(timings)
-        print(f"imports: prefect {timings.seconds['imports:prefect']:.2f} s, "
-              f"ours beyond it {timings.seconds['imports:ours']:.2f} s")
+        print(
+            f"imports: prefect {timings.seconds['imports:prefect']:.2f} s, "
+            f"ours beyond it {timings.seconds['imports:ours']:.2f} s"
+        )
         trivial_flow_seconds()  # first flow in a fresh PREFECT_HOME migrates its database
         print(f"trivial Prefect flow (warm): {trivial_flow_seconds():.2f} s")
         with serve_sites(args.schools, args.sources_per_school, args.posts_per_source) as site:
             config = site.write_config(tmp / "run")
-            print(f"{len(site.sources)} sources, {site.posts} posts, "
-                  f"{site.expected_mentions} mention their school")
+            print(
+                f"{len(site.sources)} sources, {site.posts} posts, "
+                f"{site.expected_mentions} mention their school"
+            )
             profiler = cProfile.Profile() if args.cprofile else None
             if profiler:
                 profiler.enable()

@@ -12,6 +12,7 @@ what it found, logging who holds it every few seconds.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from analysis import ladder
-from analysis.pool import assess_batch
+from analysis.pool import AssessPool, assess_batch
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
 from schoolwatch.errors import WarehouseError
 from schoolwatch.files import private_files
@@ -68,11 +69,18 @@ def fetch_time_limit(http: HttpConfig) -> float:
 # No task retries: the HTTP client retries within the source's deadline, the one place that
 # knows how long the source has taken (retrying here too multiplied the attempts and the time).
 @task(name="fetch-sources", cache_policy=NO_CACHE)
-def fetch_sources(jobs: list[FetchJob], http: HttpConfig) -> list[FetchResult]:
+def fetch_sources(
+    jobs: list[FetchJob],
+    http: HttpConfig,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
     """Fetch and parse every source: one task for the whole stage, the network waits overlapped
     in threads (a task run per source cost the Prefect API more than a 304 costs the network)."""
+    limit = fetch_time_limit(http)
     with HttpClient(http) as client:
-        return fetch_all(jobs, client, workers=MAX_FETCH_WORKERS, limit_s=fetch_time_limit(http))
+        return fetch_all(
+            jobs, client, workers=MAX_FETCH_WORKERS, limit_s=limit, on_result=on_result
+        )
 
 
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -84,8 +92,11 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
         return {}
 
 
-def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
-    """Fetch every configured source concurrently; failures come back as `failed` results."""
+def collect(
+    cfg: Config, warehouse: Warehouse, on_result: Callable[[FetchResult], None] | None = None
+) -> list[FetchResult]:
+    """Fetch every configured source concurrently; failures come back as `failed` results.
+    `on_result` sees each result as it arrives."""
     logger = get_run_logger()
     validators = _validators(warehouse)
     jobs = [
@@ -93,7 +104,7 @@ def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
         for school in cfg.schools
         for source in school.sources
     ]
-    results = fetch_sources(jobs, cfg.http)
+    results = fetch_sources(jobs, cfg.http, on_result)
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
@@ -134,10 +145,12 @@ def apply_escalation(
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
-def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
+def analyse(
+    posts: list[Post], schools: dict[str, SchoolConfig], pool: AssessPool | None = None
+) -> list[Assessment]:
     """Match, score and classify every fetched post (pure; one task for the whole batch, on every
     core when the batch is big)."""
-    assessments = assess_batch(posts, schools)
+    assessments = assess_batch(posts, schools, pool=pool)
     get_run_logger().info(
         "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
     )
@@ -173,10 +186,16 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
-    results = collect(cfg, warehouse)
-    posts = [p for r in results for p in r.posts]
-    schools = {s.id: s for s in cfg.schools}
-    assessments = analyse(posts, schools)
+    # analysis worker processes start (and load the classifier) during fetching, once the
+    # posts coming in make a batch big enough to be worth them
+    pool = AssessPool()
+    try:
+        results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+        posts = [p for r in results for p in r.posts]
+        schools = {s.id: s for s in cfg.schools}
+        assessments = analyse(posts, schools, pool)
+    finally:
+        pool.close()
     assessments = apply_escalation(posts, assessments, warehouse)
     stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
 

@@ -35,8 +35,6 @@ from schoolwatch.models import FetchResult
 from sources import fetch as fetch_source
 from sources.http import HttpClient
 
-Fetch = Callable[..., FetchResult]
-
 
 @dataclass(frozen=True)
 class FetchJob:
@@ -138,12 +136,12 @@ def fetch_all(
     *,
     workers: int = 8,
     limit_s: float = 165.0,
-    fetch: Fetch | None = None,
+    on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every job concurrently (see the module docstring); never raises for a source.
 
-    `fetch` is `sources.fetch` unless given (tests pass one that hangs)."""
-    fetch = fetch or fetch_source
+    `on_result` is called with each result as it
+    arrives (in a worker thread; the daily flow counts posts with it)."""
     run = _Run(jobs, limit_s)
 
     def work() -> None:
@@ -151,7 +149,7 @@ def fetch_all(
             index, host = taken
             job = jobs[index]
             try:
-                result = fetch(
+                result = fetch_source(
                     job.school_id,
                     job.source,
                     client,
@@ -162,6 +160,8 @@ def fetch_all(
                 result = failed(job, e)
             if not run.finish(index, host, result):
                 return  # given up on: a replacement worker has taken this one's place
+            if on_result is not None:
+                on_result(result)
 
     def start_worker() -> None:
         threading.Thread(target=work, name="fetch", daemon=True).start()

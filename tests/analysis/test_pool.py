@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.assess import assess_posts
-from analysis.pool import CHUNK_POSTS, AssessPool, assess_batch
+from analysis.pool import AssessPool, assess_batch
 from schoolwatch.config import SchoolConfig, parse_config
 from schoolwatch.errors import ConfigError
 from schoolwatch.models import Post
@@ -51,7 +51,7 @@ def _training_posts(limit: int) -> tuple[list[Post], dict[str, SchoolConfig]]:
 
 def test_the_pool_gives_exactly_the_single_process_assessments():
     posts, schools = _training_posts(450)
-    assert len(posts) == 450 > 2 * CHUNK_POSTS  # several chunks, the last one short
+    assert len(posts) == 450  # 8 chunks of 57 posts on 2 workers, the last one short
     alone = assess_posts(posts, schools)
     assert sum(bool(a.categories) for a in alone) > 50  # flagged posts are among them
     with AssessPool(workers=2) as pool:
@@ -72,11 +72,25 @@ def test_an_unknown_school_fails_as_in_one_process():
 
 def test_small_batches_stay_in_this_process():
     posts, schools = _training_posts(40)
-    pool = AssessPool(workers=2)
+    pool = AssessPool(workers=2, min_posts=41)
     try:
-        assert assess_batch(posts, schools, pool=pool, min_posts=41) == assess_posts(posts, schools)
+        assert assess_batch(posts, schools, pool=pool) == assess_posts(posts, schools)
         assert not pool.started
-        assert assess_batch(posts, schools, pool=pool, min_posts=40) == assess_posts(posts, schools)
+        pool.min_posts = 40
+        assert assess_batch(posts, schools, pool=pool) == assess_posts(posts, schools)
         assert pool.started
     finally:
         pool.close()
+
+
+def test_the_workers_start_once_a_big_batch_is_in_sight():
+    pool = AssessPool(workers=2, min_posts=50)
+    try:
+        pool.expect(25)
+        pool.expect(0)
+        assert not pool.started
+        pool.expect(25)
+        assert pool.started
+    finally:
+        pool.close()
+    assert not pool.started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,11 +67,17 @@ def test_an_unchanged_source_costs_one_conditional_request_and_no_parsing(tmp_pa
             FetchJob(j.school_id, j.source, r.etag, r.last_modified)
             for j, r in zip(jobs, first, strict=True)
         ]
-        parsed = []
+        parsed: list[str] = []
+
+        def counting(parser: sources.Parser) -> sources.Parser:
+            def parse(*args: Any, **kwargs: Any) -> list:
+                parsed.append(kwargs["source"].id)
+                return parser(*args, **kwargs)
+
+            return parse
+
         for kind, parser in list(sources.PARSERS.items()):
-            monkeypatch.setitem(
-                sources.PARSERS, kind, lambda *a, p=parser, **k: parsed.append(1) or p(*a, **k)
-            )
+            monkeypatch.setitem(sources.PARSERS, kind, counting(parser))
         with HttpClient(HTTP) as client:
             second = fetch_all(again, client)
         assert site.counts() == {304: 3}
