@@ -23,6 +23,7 @@ with this bench and this environment: how docs/performance.md gets its "before" 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from bench.fixture_sites import FixtureSites, serve_sites
@@ -59,13 +60,22 @@ class FixedCostFigures:
         values: list[float] = getattr(self, name)
         return statistics.median(values) if values else float("nan")
 
+    def _paired(self, run: str, reference: str) -> float:
+        """Median over repeats of run minus reference, each pair timed back to back."""
+        pairs = zip(getattr(self, run), getattr(self, reference), strict=True)
+        return statistics.median(a - b for a, b in pairs)
+
     def beyond(self) -> dict[str, float]:
-        """The issue's three differences, each against its own reference."""
+        """The issue's three differences, each against its own reference in the same repeat."""
         return {
-            "one_source_beyond_trivial_s": self.median("one_source") - self.median("trivial"),
-            "cold_200_beyond_one_source_s": self.median("cold") - self.median("one_source"),
-            "rerun_200_beyond_one_source_s": self.median("rerun") - self.median("one_source"),
+            "one_source_beyond_trivial_s": self._paired("one_source", "trivial"),
+            "cold_200_beyond_one_source_s": self._paired("cold", "one_source"),
+            "rerun_200_beyond_one_source_s": self._paired("rerun", "one_source"),
         }
+
+    def as_dict(self) -> dict[str, object]:
+        """Every repeat's seconds and the differences, for `.bench/results.json`."""
+        return {**asdict(self), **self.beyond()}
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,11 @@ def report(f: FixedCostFigures) -> list[str]:
         f"target <= {TARGET_RERUN_S:g} s  "
         f"{_verdict(b['rerun_200_beyond_one_source_s'], TARGET_RERUN_S)}",
         f"mentions stored        {f.mentions_stored} of {f.mentions_expected} each cold run",
+        "each repeat, seconds:  "
+        + "; ".join(
+            f"{name} {', '.join(f'{v:.1f}' for v in getattr(f, name))}"
+            for name in ("trivial", "one_source", "cold", "rerun")
+        ),
     ]
     if f.server_trivial:
         lines += [
@@ -211,7 +226,9 @@ def main() -> None:
     parser.add_argument("--no-bytecode", action="store_true", help="no .pyc files")
     args = parser.parse_args()
     setup = Setup(args.code.resolve(), Path() if args.no_bytecode else None)
-    print("\n".join(report(measure_fixed_cost(args.repeat, server=args.server, setup=setup))))
+    figures = measure_fixed_cost(args.repeat, server=args.server, setup=setup)
+    print("\n".join(report(figures)))
+    print(json.dumps(figures.as_dict()))
 
 
 if __name__ == "__main__":
