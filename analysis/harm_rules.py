@@ -157,8 +157,8 @@ def phrase_regex(phrase_list: list[str], slots: dict[str, str]) -> str:
     out = []
     for (start, end), group in groups.items():
         body = notation.alternation(group, slots, fillers=False)
-        before = r"(?<![a-z0-9])" if start else ""
-        after = r"(?![a-z0-9])" if end else ""
+        before = r"(?<![a-z])" if start else ""
+        after = r"(?![a-z])" if end else ""
         out.append(f"{before}(?:{body}){after}")
     return "|".join(out)
 

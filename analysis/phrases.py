@@ -8,7 +8,7 @@ lead can read them without knowing regular expressions:
 |---|---|
 | `kill` | the word "kill" |
 | `kill*` | "kill", "kills", "killed", "killing", "killer" |
-| `i'll` | "i'll", "ill" (an apostrophe inside a word may be left out) |
+| `i'll` | "i'll"; in the threat frames also "ill" (an inner apostrophe may be left out) |
 | `*ing` | any word ending in "ing" |
 | `*` | any one word |
 | `y#` | "y7", "y10": `#` is a number (one or more digits) |
@@ -25,7 +25,8 @@ lead can read them without knowing regular expressions:
 Text is matched after `analysis.harm_normalize.for_rules` (lower case, leetspeak, spaced and
 stretched letters undone), so phrases are written in plain lower-case words. In the threat
 frames an intensifier may also sit between two words ("go fucking die", "I will bloody kill
-him"); the harm rules read their phrases without that allowance (`fillers=False`).
+him") and an apostrophe may be left out; the harm rules read their phrases strictly
+(`fillers=False`): no intensifier, and an apostrophe must be there ("we're/were" lists both).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Mapping
 _GAP = re.compile(r"^(?:\.\.(\.|\d)|~\d)$")
 
 
-def _word(token: str) -> str:
+def _word(token: str, loose: bool = True) -> str:
     if token == "*":
         return _ANY_WORD
     stem = token.endswith("*") and len(token) > 1
@@ -45,7 +46,7 @@ def _word(token: str) -> str:
     body = body[1:] if ending else body
     out = [r"[a-z']*"] if ending else []
     for i, ch in enumerate(body):
-        if ch == "'" and 0 < i < len(body) - 1:
+        if ch == "'" and loose and 0 < i < len(body) - 1:
             out.append("'?")
         elif ch == "#":
             out.append(r"\d+")
@@ -59,13 +60,14 @@ _ANY_WORD = r"\w[\w']*"
 _NOT_CHOICE = re.compile(r"^[\d.]*/[\d.]*$")
 
 
-def _choice(token: str) -> str:
+def _choice(token: str, loose: bool) -> str:
     # "his/her/their": one of several words, the longest tried first
     split = "/" in token.strip("/") and not _NOT_CHOICE.match(token)
     words = token.split("/") if split else [token]
     if len(words) == 1:
-        return _word(words[0])
-    return "(?:" + "|".join(_word(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+        return _word(words[0], loose)
+    alts = sorted(words, key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(_word(w, loose) for w in alts) + ")"
 
 
 def _gap(token: str) -> str:
@@ -84,17 +86,17 @@ def _negative(tok: str) -> bool:
     return len(tok) > 1 and tok.startswith("!")
 
 
-def _token(tok: str, slots: Mapping[str, str], phrase: str) -> str:
+def _token(tok: str, slots: Mapping[str, str], phrase: str, loose: bool) -> str:
     if _GAP.match(tok):
         return _gap(tok)
     if _optional(tok) or _negative(tok):
-        return _token(tok[1:-1] if _optional(tok) else tok[1:], slots, phrase)
+        return _token(tok[1:-1] if _optional(tok) else tok[1:], slots, phrase, loose)
     if tok.startswith("{") and tok.endswith("}"):
         name = tok[1:-1]
         if name not in slots:
             raise ValueError(f"phrase {phrase!r}: unknown slot {{{name}}}")
         return f"(?:{slots[name]})"
-    return _choice(tok)
+    return _choice(tok, loose)
 
 
 # between two words of a phrase: spaces, and an intensifier people put in ("go fucking die",
@@ -112,7 +114,8 @@ def compile_phrase(phrase: str, slots: Mapping[str, str], *, fillers: bool = Tru
 def alternation(phrases: list[str], slots: Mapping[str, str], *, fillers: bool = True) -> str:
     """One alternation of several phrases. Phrases are merged into a tree by their leading
     words, so a slot that starts twenty phrases is compiled into the pattern once. Without
-    `fillers`, no intensifier is allowed between two words."""
+    `fillers` (the harm rules), no intensifier is allowed between two words and an apostrophe
+    must be there as written ("we're" is not "were")."""
     trie: dict = {}
     for phrase in phrases:
         node = trie
@@ -120,17 +123,19 @@ def alternation(phrases: list[str], slots: Mapping[str, str], *, fillers: bool =
             node = node.setdefault(tok, {})
         node[_END] = {}
     sep = _SEP if fillers else _PLAIN_SEP
-    return _compile_node(trie, slots, "; ".join(phrases[:1]), sep, "")
+    return _compile_node(trie, slots, "; ".join(phrases[:1]), sep, "", fillers)
 
 
-def _compile_node(node: dict, slots: Mapping[str, str], phrase: str, sep: str, lead: str) -> str:
+def _compile_node(
+    node: dict, slots: Mapping[str, str], phrase: str, sep: str, lead: str, loose: bool
+) -> str:
     """The alternation of `node`'s phrases, each preceded by `lead` (a separator, or nothing
     at the start of a phrase and after a gap)."""
     plain, special = [], []
     # longer words first, so "beat up" is tried before "beat"
     for tok in sorted((t for t in node if t != _END), key=lambda t: (-len(t), t)):
         child = node[tok]
-        body = _token(tok, slots, phrase)
+        body = _token(tok, slots, phrase, loose)
         rest = {k: v for k, v in child.items() if k != _END}
         zero_width = _optional(tok) or _negative(tok)
         # what the next word starts with: no separator after a gap, nor after an optional or
@@ -138,7 +143,7 @@ def _compile_node(node: dict, slots: Mapping[str, str], phrase: str, sep: str, l
         next_lead = "" if _GAP.match(tok) or (zero_width and not lead) else sep
         tail = ""
         if rest:
-            tail = f"(?:{_compile_node(rest, slots, phrase, sep, next_lead)})"
+            tail = f"(?:{_compile_node(rest, slots, phrase, sep, next_lead, loose)})"
             if _END in child:
                 tail += "?"
         if _negative(tok):
