@@ -1,9 +1,10 @@
 """Decides a post's harm categories and the evidence for each (docs/contract.md §4).
 
-Two parts, both reviewable: the rules in `analysis/data/harm_rules.toml` (slurs, threat
-phrasings, phone numbers, ...; a `strong` rule decides on its own and gives the evidence span)
-and a linear model over n-grams in `analysis/data/harm_model.json` (trained by
-`analysis/train_harm.py` on the labelled training schools) that catches what no rule names.
+Reviewable parts: the threat frames in `analysis/data/threat_frames.toml` (`analysis.threat`),
+the rules in `analysis/data/harm_rules.toml` (slurs, phone numbers, ...; a `strong` rule
+decides on its own and gives the evidence span) and a linear model over n-grams in
+`analysis/data/harm_model.json` (trained by `analysis/train_harm.py` on the labelled training
+schools) that catches what no rule names.
 When only the model fires, the evidence is the sentence that carries most of its weight, and
 the reason lists the words that weighed most.
 """

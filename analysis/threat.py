@@ -4,7 +4,9 @@ A frame is one shape of threat (an intent, a wish of death, a report of a weapon
 hint through someone's home or car, arson, incitement, a condition, weapon emoji) written in
 the phrase notation of `analysis.phrases`. A frame hit is set aside when counter-evidence
 (sport, a game, an exam, the writer themself, a quotation, a news report, an everyday use of
-the word) sits within a few words of it in the same sentence.
+the word) sits within a few words of it in the same sentence, or when one of the frame's own
+exceptions (its `unless` phrases) does. A `weak` frame is a signal for the model, never a
+threat on its own (`analysis.harm` decides what a hit means).
 
 Pure: `find(text)` takes the folded text (`harm_text.fold`) with the school's people and
 names replaced by `xp`/`xs` of the same length (`mask_targets`), and returns hits whose
@@ -18,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from analysis import harm_normalize, phrases
 from analysis.harm_text import Target
@@ -252,7 +255,7 @@ def parse_frames(raw: dict) -> FrameBook:
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
     slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
-    quote = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
+    quote: dict[str, Any] = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
         frames,
