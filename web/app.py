@@ -47,9 +47,7 @@ PUBLIC_PATHS = re.compile(r"^/sign-in(?:/confirm|/[A-Za-z0-9_-]{20,100})?$")
 CASE_ID = re.compile(r"^C-\d{6,}$")
 MAX_FORM_BYTES = 64_000
 MAX_NOTE_CHARS = 4_000
-LINKS_PER_ADDRESS = 3  # per quarter hour; more requests get the same answer and no mail
-REQUESTS_PER_CLIENT = 10  # sign-in requests per quarter hour from one client address
-RATE_WINDOW = timedelta(minutes=15)
+RATE_WINDOW = timedelta(minutes=15)  # for [web] sign_in_per_address and sign_in_per_client
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -81,7 +79,7 @@ class Board:
         self.secure = self.base_url.startswith("https://")
         self.warehouse = Warehouse.from_config(cfg.warehouse)
         self.members = members(cfg)
-        self.limiter = SlidingWindow(REQUESTS_PER_CLIENT, RATE_WINDOW.total_seconds())
+        self.limiter = SlidingWindow(cfg.web.sign_in_per_client, RATE_WINDOW.total_seconds())
         # DuckDB refuses a read-only and a read-write connection to one file in one process
         # at the same time: requests take turns (each holds the file for milliseconds)
         self._lock = threading.Lock()
@@ -139,7 +137,9 @@ def page(name: str, values: dict, status: int = 200) -> HTMLResponse:
 
 
 def error_page(status: int, title: str, message: str, user: User | None = None) -> HTMLResponse:
-    return page("error.html", {"title": title, "message": message, "user": user}, status)
+    token = tokens.form_token(user.secret) if user else ""
+    values = {"title": title, "message": message, "user": user, "csrf": token}
+    return page("error.html", values, status)
 
 
 # -- forms ------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ async def request_link(request: Request) -> Response:
                 member.email,
                 tokens.digest(token),
                 now + timedelta(minutes=LINK_MINUTES),
-                max_recent=LINKS_PER_ADDRESS,
+                max_recent=board.cfg.web.sign_in_per_address,
                 since=now - RATE_WINDOW,
             )
         )
