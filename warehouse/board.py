@@ -146,3 +146,11 @@ def case_details(
         for c in list_cases(con, None, status)
         if c.school_id in school_ids
     ]
+
+
+def case_with_versions(
+    con: duckdb.DuckDBPyConnection, case_id: str
+) -> tuple[CaseDetail, dict[str, list[PostVersion]]]:
+    """A case and every stored version of each of its posts (the case page), in one read."""
+    detail = case_detail(con, case_id)
+    return detail, {i.post_id: post_versions(con, i.school_id, i.post_id) for i in detail.items}

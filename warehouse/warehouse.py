@@ -261,6 +261,12 @@ class Warehouse:
         read: what the board's case list needs to know which ones hold safeguarding items."""
         return self._read(lambda con: board.case_details(con, status, school_ids))
 
+    def case_with_versions(
+        self, case_id: str
+    ) -> tuple[CaseDetail, dict[str, list[board.PostVersion]]]:
+        """A case and every stored version of each of its posts, by post id, in one read."""
+        return self._read(lambda con: board.case_with_versions(con, case_id))
+
     def post_versions(self, school_id: str, post_id: str) -> list[board.PostVersion]:
         """Every stored version of a post, oldest first."""
         return self._read(lambda con: board.post_versions(con, school_id, post_id))

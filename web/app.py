@@ -32,14 +32,17 @@ from starlette.routing import Route
 from schoolwatch.config import Config
 from schoolwatch.errors import WarehouseError
 from warehouse import CaseDetail, Warehouse
+from warehouse.board import PostVersion
 from web import tokens
 from web.mail import LINK_MINUTES, send_sign_in
+from web.memory import SessionCache, SlidingWindow
 from web.pages import CONTENT_SECURITY_POLICY, render
 from web.people import DSL, Member, members, normalise
-from web.ratelimit import SlidingWindow
 from web.views import case_page, case_row, restricted
 
 T = TypeVar("T")
+# a case this user may see: its detail, the user's role at its school, its posts' versions
+Found = tuple[CaseDetail, str, dict[str, list[PostVersion]]]
 
 SESSION_COOKIE = "schoolwatch_session"
 PRE_COOKIE = "schoolwatch_pre"  # before sign-in: what the sign-in forms' tokens are tied to
@@ -79,6 +82,7 @@ class Board:
         self.secure = self.base_url.startswith("https://")
         self.warehouse = Warehouse.from_config(cfg.warehouse)
         self.members = members(cfg)
+        self.sessions = SessionCache()
         self.limiter = SlidingWindow(cfg.web.sign_in_per_client, RATE_WINDOW.total_seconds())
         # DuckDB refuses a read-only and a read-write connection to one file in one process
         # at the same time: requests take turns (each holds the file for milliseconds)
@@ -97,9 +101,19 @@ class Board:
         secret = request.cookies.get(SESSION_COOKIE, "")
         if not secret or len(secret) > 100:
             return None
-        email = await self.db(lambda wh: wh.session_email(tokens.digest(secret)))
+        key = tokens.digest(secret)
+        email = self.sessions.get(key)
+        if email is None:
+            email = await self.db(lambda wh: wh.session_email(key))
+            if email:
+                self.sessions.put(key, email)
         member = self.members.get(email) if email else None
         return None if member is None else User(member, secret)
+
+    async def end_session(self, user: User) -> None:
+        key = tokens.digest(user.secret)
+        self.sessions.drop(key)
+        await self.db(lambda wh: wh.end_session(key))
 
     async def audit(
         self, user: User, role: str, event: str, case_id: str | None, detail: str = ""
@@ -256,7 +270,7 @@ async def confirm(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     board, user = _board(request), _user(request)
     await form(request, user.secret)
-    await board.db(lambda wh: wh.end_session(tokens.digest(user.secret)))
+    await board.end_session(user)
     await board.audit(user, user.member.summary(), "signed_out", None)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -280,7 +294,7 @@ async def case_list(request: Request) -> Response:
     return page("cases.html", {**values, "status": status, "overdue": sum(r.overdue for r in rows)})
 
 
-async def _case(request: Request, event: str | None = None) -> tuple[CaseDetail, str]:
+async def _case(request: Request, event: str | None = None) -> Found:
     """The case in the path, if this user may see its details; audits safeguarding access.
 
     404 for an unknown case or another school's; 403 (audited) for a safeguarding case to
@@ -290,7 +304,7 @@ async def _case(request: Request, event: str | None = None) -> tuple[CaseDetail,
     if not CASE_ID.match(case_id):
         raise HTTPException(404, f"There is no case {case_id[:20]}.")
     try:
-        detail = await board.db(lambda wh: wh.case_detail(case_id))
+        detail, versions = await board.db(lambda wh: wh.case_with_versions(case_id))
     except WarehouseError as e:
         if str(e).startswith("no case "):
             raise HTTPException(404, f"There is no case {case_id}.") from None
@@ -310,17 +324,14 @@ async def _case(request: Request, event: str | None = None) -> tuple[CaseDetail,
             )
         if event is not None:
             await board.audit(user, role, event, case_id, f"{request.method} {request.url.path}")
-    return detail, role
+    return detail, role, versions
 
 
 async def _case_page(
-    request: Request, detail: CaseDetail, role: str, error: str = "", values: dict | None = None
+    request: Request, found: Found, error: str = "", values: dict | None = None
 ) -> HTMLResponse:
-    board, user = _board(request), _user(request)
-    versions = {
-        i.post_id: await board.db(lambda wh, i=i: wh.post_versions(i.school_id, i.post_id))
-        for i in detail.items
-    }
+    user = _user(request)
+    detail, role, versions = found
     view = case_page(detail, versions, role, _now())
     form_values = {"rung": str(view.recommended.rung), "note": "", "close_note": ""}
     form_values.update(values or {})
@@ -338,8 +349,7 @@ async def _case_page(
 
 
 async def case_view(request: Request) -> Response:
-    detail, role = await _case(request, "viewed_safeguarding")
-    return await _case_page(request, detail, role)
+    return await _case_page(request, await _case(request, "viewed_safeguarding"))
 
 
 def _note(fields: dict[str, str], key: str) -> str:
@@ -349,17 +359,18 @@ def _note(fields: dict[str, str], key: str) -> str:
 async def record_action(request: Request) -> Response:
     board, user = _board(request), _user(request)
     fields = await form(request, user.secret)
-    detail, role = await _case(request)
+    found = await _case(request)
+    detail, role, _ = found
     case_id, note, rung_text = detail.case.case_id, _note(fields, "note"), fields.get("rung", "")
     values = {"rung": rung_text, "note": note}
     if not rung_text.isdigit() or not 0 <= int(rung_text) <= 6:
-        return await _case_page(request, detail, role, "Choose a rung from 0 to 6.", values)
+        return await _case_page(request, found, "Choose a rung from 0 to 6.", values)
     if not note:
-        return await _case_page(request, detail, role, "Say what was done in the note.", values)
+        return await _case_page(request, found, "Say what was done in the note.", values)
     try:
         await board.db(lambda wh: wh.record_action(case_id, int(rung_text), note, user.email))
     except WarehouseError as e:
-        return await _case_page(request, detail, role, str(e), values)
+        return await _case_page(request, found, str(e), values)
     await board.audit(user, role, "action", case_id, f"rung {rung_text}")
     return RedirectResponse(f"/cases/{case_id}#log", status_code=303)
 
@@ -367,15 +378,16 @@ async def record_action(request: Request) -> Response:
 async def close_case(request: Request) -> Response:
     board, user = _board(request), _user(request)
     fields = await form(request, user.secret)
-    detail, role = await _case(request)
+    found = await _case(request)
+    detail, role, _ = found
     case_id, note = detail.case.case_id, _note(fields, "close_note")
     if not note:
         error = "Say why the case is closed."
-        return await _case_page(request, detail, role, error, {"close_note": note})
+        return await _case_page(request, found, error, {"close_note": note})
     try:
         await board.db(lambda wh: wh.close_case(case_id, note, user.email))
     except WarehouseError as e:
-        return await _case_page(request, detail, role, str(e), {"close_note": note})
+        return await _case_page(request, found, str(e), {"close_note": note})
     await board.audit(user, role, "closed", case_id)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
@@ -390,7 +402,7 @@ def _bundle(warehouse: Warehouse, case_id: str, folder: Path) -> Path:
 
 async def evidence(request: Request) -> Response:
     board, user = _board(request), _user(request)
-    detail, role = await _case(request)
+    detail, role, _ = await _case(request)
     case_id = detail.case.case_id
     folder = Path(tempfile.mkdtemp(prefix="schoolwatch-evidence-"))
     try:

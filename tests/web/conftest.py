@@ -1,5 +1,5 @@
 """Case board fixtures: a warehouse with a few cases, and the board serving it as a real
-process (one per module: starting one costs a few seconds)."""
+process, shared by the tests of this folder (starting one costs a few seconds)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def seed(folder: Path, *, email: str = "", web: str = "") -> Seeded:
     return Seeded(folder, config, folder / "outbox", wh)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     # many sign-ins from one address here; the limits are tested on a board of their own
     limits = "sign_in_per_address = 100\nsign_in_per_client = 1000"

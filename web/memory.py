@@ -1,4 +1,5 @@
-"""A sliding-window limit on sign-in requests per client, kept in memory.
+"""In-memory helpers that spare the warehouse: a sliding-window limit on sign-in requests per
+client, and a short-lived cache of live sessions.
 
 Per address the warehouse counts the links it stored (at most a few per quarter hour), so that
 limit holds across restarts; this one stops a single client trying many addresses.
@@ -37,3 +38,38 @@ class SlidingWindow:
             if len(self._hits) > 10_000:  # forget idle clients rather than grow without end
                 self._hits = {k: v for k, v in self._hits.items() if v}
             return True
+
+
+SESSION_RECHECK_S = 30.0
+
+
+class SessionCache:
+    """Sessions found live in the warehouse in the last `recheck_s` seconds, so most pages
+    open the file once, not twice. Signing out here drops the entry at once; a session that
+    expires is refused at most `recheck_s` later."""
+
+    def __init__(
+        self, recheck_s: float = SESSION_RECHECK_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.recheck_s = recheck_s
+        self._clock = clock
+        self._found: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is None or self._clock() - found[1] > self.recheck_s:
+                self._found.pop(key, None)
+                return None
+            return found[0]
+
+    def put(self, key: str, email: str) -> None:
+        with self._lock:
+            if len(self._found) > 10_000:
+                self._found.clear()
+            self._found[key] = (email, self._clock())
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._found.pop(key, None)
