@@ -56,6 +56,6 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     # many sign-ins from one address here; the limits are tested on a board of their own
     limits = "sign_in_per_address = 100\nsign_in_per_client = 1000"
     seeded = seed(tmp_path_factory.mktemp("board"), web=limits)
-    with board_process(seeded.config) as url:
-        seeded.url = url
+    with board_process(seeded.config) as process:
+        seeded.url = process.wait()
         yield seeded

@@ -59,48 +59,53 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def board_process(config: Path, *, wait_s: float = 60) -> Iterator[str]:
-    """`schoolwatch web` on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    log = config.parent / "board.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "flows.cli",
-                "web",
-                "--config",
-                str(config),
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + wait_s
+class BoardProcess:
+    """`schoolwatch web` started on a free port; `wait()` until it answers."""
+
+    def __init__(self, config: Path) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = config.parent / "board.log"
+        with self.log.open("wb") as out:
+            args = ["web", "--config", str(config), "--port", str(port)]
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "flows.cli", *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+
+    def wait(self, timeout_s: float = 60) -> str:
+        """The base URL, once the board answers."""
+        deadline = time.monotonic() + timeout_s
         while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"board exited: {log.read_text()}")
+            if self.proc.poll() is not None:
+                raise AssertionError(f"board exited: {self.log.read_text()}")
             try:
-                httpx.get(f"{url}/sign-in", timeout=1)
-                break
+                httpx.get(f"{self.url}/sign-in", timeout=1)
+                return self.url
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"board did not start: {log.read_text()}") from None
+                    raise AssertionError(f"board did not start: {self.log.read_text()}") from None
                 time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
+
+    def stop(self) -> None:
+        self.proc.terminate()
         try:
-            proc.wait(10)
+            self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextmanager
+def board_process(config: Path) -> Iterator[BoardProcess]:
+    """The board serving `config` until the block ends (not waited for: call `wait()`)."""
+    board = BoardProcess(config)
+    try:
+        yield board
+    finally:
+        board.stop()
 
 
 def csrf(html: str) -> str:
