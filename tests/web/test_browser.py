@@ -139,6 +139,8 @@ def test_working_a_case_in_the_browser(
         page = phone.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        errors: list[str] = []  # a style or script the Content-Security-Policy blocked, …
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
         # sign in with the link from the outbox, see the list
         _sign_in(page, url, HEAD, outbox)
@@ -194,6 +196,7 @@ def test_working_a_case_in_the_browser(
         page.goto(f"{url}/cases?status=closed")
         assert bully_case in page.inner_text("main")
         assert dialogs == []  # nothing from a post ever ran
+        assert errors == []
         phone.close()
 
         # the DSL sees the safeguarding case
