@@ -118,6 +118,12 @@ def _sign_in(page, url: str, email: str, outbox: Path) -> None:
     assert page.url == f"{url}/cases"
 
 
+def _note_dialog(dialog, seen: list[str]) -> None:
+    """Something in a page opened an alert: note it (the test fails) and close it."""
+    seen.append(dialog.message)
+    dialog.dismiss()
+
+
 def _problem(message) -> bool:
     """A console error other than the 403 this test asks for on purpose."""
     return message.type == "error" and not message.text.startswith("Failed to load resource")
@@ -143,7 +149,7 @@ def test_working_a_case_in_the_browser(
         phone = browser.new_context(viewport={"width": 390, "height": 844})
         page = phone.new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("dialog", lambda d: _note_dialog(d, dialogs))
         errors: list[str] = []  # a style or script the Content-Security-Policy blocked, …
         page.on("console", lambda m: errors.append(m.text) if _problem(m) else None)
 
