@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,7 @@ CASE_ID = re.compile(r"^C-\d{6,}$")
 MAX_FORM_BYTES = 64_000
 MAX_NOTE_CHARS = 4_000
 RATE_WINDOW = timedelta(minutes=15)  # for [web] sign_in_per_address and sign_in_per_client
+YIELD_FACTOR = 2.0  # the board holds the warehouse file at most a third of the time
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -85,15 +87,26 @@ class Board:
         self.sessions = SessionCache()
         self.limiter = SlidingWindow(cfg.web.sign_in_per_client, RATE_WINDOW.total_seconds())
         # DuckDB refuses a read-only and a read-write connection to one file in one process
-        # at the same time: requests take turns (each holds the file for milliseconds)
+        # at the same time: requests take turns
         self._lock = threading.Lock()
+        self._free_until = 0.0
 
     async def db(self, work: Callable[[Warehouse], T]) -> T:
-        """Run `work` on the warehouse in a worker thread, one request at a time."""
+        """Run `work` on the warehouse in a worker thread, one request at a time.
+
+        After each use the file is left free for `YIELD_FACTOR` times as long as it was held,
+        so however fast pages are asked for, a pipeline run retrying for the file soon finds
+        it free (DuckDB has no queue: whoever opens the file first gets it)."""
 
         def locked() -> T:
             with self._lock:
-                return work(self.warehouse)
+                time.sleep(max(0.0, self._free_until - time.monotonic()))
+                start = time.monotonic()
+                try:
+                    return work(self.warehouse)
+                finally:
+                    end = time.monotonic()
+                    self._free_until = end + YIELD_FACTOR * (end - start)
 
         return await run_in_threadpool(locked)
 
