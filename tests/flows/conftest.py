@@ -1,4 +1,4 @@
-"""Whole-flow fixtures: a fixture site and a config (the Prefect harness is in tests/conftest.py)."""
+"""Whole-flow fixtures: a fixture site and a config (the Prefect harness: tests/conftest.py)."""
 
 from __future__ import annotations
 
