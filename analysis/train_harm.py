@@ -50,6 +50,13 @@ WRITERS = (
     "oakroyd",
     "sallowfield",
     "carnmoyle",
+    "pendlecross",
+    "ellerby",
+    "saltmere",
+    "mersevale",
+    "brickfield",
+    "tynemouthfold",
+    "cwmderi",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2

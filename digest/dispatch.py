@@ -91,7 +91,8 @@ def send_school_digest(
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
-    With nothing new, a digest goes at most once a day: the overdue cases, or (unless
+    With nothing new, a digest goes at most once a day: the overdue cases and the reported posts
+    still online, or (unless
     `send_empty = false`) a "nothing needs action" message. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing. Threats below
     `min_confidence` are listed as possible threats to check. Each message is recorded in
@@ -162,8 +163,9 @@ def send_school_digest(
 
 def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:
     """Whether a digest with nothing new goes out: at most one a day (London time), listing
-    the overdue cases, or saying "nothing needs action" to prove the monitor ran."""
-    if not (data.overdue or school.send_empty):
+    the overdue cases and reported posts still online, or saying "nothing needs action" to
+    prove the monitor ran."""
+    if not (data.overdue or data.still_online or school.send_empty):
         return False
     if data.last_digest_at is None:
         return True

@@ -24,6 +24,7 @@ from digest.chart import sentiment_chart
 from digest.excerpt import clean
 from digest.policy import categories_text
 from digest.safeguarding import alleges_staff_harmed_child, is_safeguarding
+from digest.still_online import still_online_section
 from digest.view import (
     CHART_CID,
     alert_view,
@@ -93,10 +94,11 @@ def render_digest(
 ) -> RenderedEmail:
     """The daily digest for one school: what needs action first, then the summary.
 
+    Reported posts still online 48 hours after the report follow the cases.
     With no new items and nothing overdue it is the short "nothing needs action" message that
     proves the monitor ran (still with the summary and failing sources, without the chart).
     """
-    chart = bool((data.items or data.overdue) and data.history)
+    chart = bool((data.items or data.overdue or data.still_online) and data.history)
     view = digest_view(
         data,
         school.name,
@@ -104,6 +106,7 @@ def render_digest(
         min_confidence=min_confidence,
         config_hint=config_hint,
         chart=chart,
+        still_online=still_online_section(data.still_online, min_confidence=min_confidence),
     )
     text, page = _render("digest", view)
     images = ((CHART_CID, sentiment_chart(data.history)),) if chart else ()
@@ -225,5 +228,7 @@ def digest_markdown(
         ]
     else:
         lines.append("Nothing needs action.")
+    if data.still_online:
+        lines += ["", f"Still online 48 hours after the report: {len(data.still_online)}."]
     lines += ["", f"Failing sources: {len(view.failing)} of {len(data.sources)}."]
     return "\n".join(lines) + "\n"

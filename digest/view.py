@@ -17,6 +17,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,9 @@ from digest.policy import ALERT_TO, ALERT_TO_SHORT, RungText, categories_text, r
 from digest.safeguarding import is_safeguarding
 from digest.urgency import is_confident_critical, is_possible_threat, threat_confidence
 from schoolwatch.models import DaySentiment, DigestData, FlaggedItem, SourceHealth
+
+if TYPE_CHECKING:  # built by digest.still_online, which uses this module's helpers
+    from digest.still_online import StillOnlineSection
 
 LONDON = ZoneInfo("Europe/London")
 CHART_CID = "sentiment-chart"
@@ -114,6 +118,7 @@ class DigestView:
     not_monitored: str
     record_hint: str
     footer: str
+    still_online: StillOnlineSection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,8 +445,12 @@ def short_school_name(name: str, school_id: str) -> str:
 
 def subject(data: DigestData, parts: Sequence[SectionView], short_name: str) -> str:
     """`St Aldric's: 1 critical, 3 need action, 2 complaints — Mon 23 Nov` (no zero counts)."""
-    counts = ", ".join(_counts(parts)) or "nothing needs action"
-    return f"{short_name}: {counts} — {day_text(data.generated_at)}"
+    return _subject(data, _counts(parts), short_name)
+
+
+def _subject(data: DigestData, counts: Sequence[str], short_name: str) -> str:
+    said = ", ".join(counts) or "nothing needs action"
+    return f"{short_name}: {said} — {day_text(data.generated_at)}"
 
 
 def _banner(parts: Sequence[SectionView]) -> tuple[str, str]:
@@ -534,17 +543,24 @@ def digest_view(
     min_confidence: float,
     config_hint: str,
     chart: bool,
+    still_online: StillOnlineSection | None = None,
 ) -> DigestView:
-    """Everything one school's digest shows, in order."""
+    """Everything one school's digest shows, in order; `still_online` is the list of reported
+    posts still online (`digest.still_online`), after the cases."""
     parts = sections(data, min_confidence)
     failing = _failing(data.sources)
     banner, colour = _banner(parts)
+    counts = _counts(parts)
+    if still_online is not None:
+        counts.append(f"{len(still_online.lines)} still online after report")
+        if not parts:
+            banner, colour = "Action needed", COLOURS["action"]
     return DigestView(
-        subject=subject(data, parts, short_name),
+        subject=_subject(data, counts, short_name),
         title=f"{school_name} · {day_text(data.generated_at)}",
         banner=banner,
         banner_colour=colour,
-        counts=" · ".join(_counts(parts)),
+        counts=" · ".join(counts),
         sections=parts,
         summary=_summary(data),
         spike=spike(data.history),
@@ -558,6 +574,7 @@ def digest_view(
             else ""
         ),
         footer=f"schoolwatch · {school_name} · generated {when_text(data.generated_at)} (UK time)",
+        still_online=still_online,
     )
 
 

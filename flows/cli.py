@@ -53,16 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="one full cycle now: collect, analyse, store, alert, digest",
         description="Run one full cycle now (the daily-monitor flow, in-process). "
-        "Exits 0 when the cycle completed, even if some sources failed: they are "
-        "reported in source_health and in the digest. Exits 1, with one line, when an "
-        "alert or the digest was not delivered: nothing undelivered is marked sent, and "
-        "the next run sends it.",
+        "It also re-checks the posts SLT reported (an action at rung 2 or higher) and "
+        "records whether each is still online. Exits 0 when the cycle completed, even if "
+        "some sources failed: they are reported in source_health and in the digest. "
+        "Exits 1, with one line, when an alert or the digest was not delivered: nothing "
+        "undelivered is marked sent, and the next run sends it.",
     )
     _add_config(p)
     p.add_argument(
         "--no-send",
         action="store_true",
-        help="collect, analyse and store only; send no alert or digest",
+        help="collect, analyse, store and re-check reported posts only; send no alert or digest",
     )
     p.set_defaults(func=cmd_run)
 
@@ -201,7 +202,9 @@ def _add_cases(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--school", metavar="ID", help="only this school")
     p.set_defaults(func=cmd_cases_list)
 
-    p = csub.add_parser("show", help="one case: its posts, categories, actions")
+    p = csub.add_parser(
+        "show", help="one case: its posts, categories, actions, whether reported posts are online"
+    )
     _add_config(p)
     p.add_argument("case_id")
     p.set_defaults(func=cmd_cases_show)
@@ -331,9 +334,11 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
-    from flows.report import print_case
+    from flows.report import print_case, print_removal
 
-    print_case(_warehouse(args).case_detail(args.case_id))
+    warehouse = _warehouse(args)
+    print_case(warehouse.case_detail(args.case_id))
+    print_removal(warehouse.case_removal(args.case_id))
     return 0
 
 

@@ -25,6 +25,7 @@ import sources
 from analysis import ladder
 from analysis.assess import assess_posts
 from flows.delivery import send_alerts_for, send_digest
+from flows.removal import check_removals
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
 from schoolwatch.files import private_files
@@ -55,6 +56,8 @@ class RunSummary:
     # one line per alert or digest not delivered (retried by the next run)
     delivery_failed: list[str] = field(default_factory=list)
     purged: int = 0
+    # re-checks of posts SLT reported: how many found each status (still_online, removed, ...)
+    removal_checks: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -230,6 +233,7 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     assessments = analyse(posts, schools)
     assessments = apply_escalation(posts, assessments, warehouse)
     stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
+    summary.removal_checks = check_removals(cfg, warehouse, summary.run_id)
 
     summary.sources_ok = sum(r.status == "ok" for r in results)
     summary.sources_not_modified = sum(r.status == "not_modified" for r in results)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +28,18 @@ import duckdb
 
 from schoolwatch.config import WarehouseConfig
 from schoolwatch.errors import WarehouseError
-from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
+from schoolwatch.models import (
+    Assessment,
+    CaseAction,
+    DigestData,
+    FetchResult,
+    FlaggedItem,
+    Post,
+    PostRemoval,
+    RemovalCheck,
+    RemovalTarget,
+    StillOnline,
+)
 from warehouse import (
     board,
     cases,
@@ -37,6 +48,7 @@ from warehouse import (
     evidence,
     maintenance,
     outgoing,
+    removal,
     rescoring,
     schema,
     store,
@@ -270,6 +282,30 @@ class Warehouse:
     def post_versions(self, school_id: str, post_id: str) -> list[board.PostVersion]:
         """Every stored version of a post, oldest first."""
         return self._read(lambda con: board.post_versions(con, school_id, post_id))
+
+    # -- removal tracking -----------------------------------------------------------------
+
+    def removal_targets(self) -> list[RemovalTarget]:
+        """Posts to re-check: on open cases with an action at rung >= 2, not yet removed."""
+        return self._read(removal.removal_targets)
+
+    def record_removal_checks(
+        self, checks: Sequence[RemovalCheck], run_id: str | None = None
+    ) -> int:
+        """Store the results of re-checking reported posts; returns how many."""
+        return self._run(lambda con: removal.record_checks(con, run_id, checks))
+
+    def still_online(
+        self, school_id: str, now: datetime, after: timedelta = removal.STILL_ONLINE_AFTER
+    ) -> list[StillOnline]:
+        """The school's reported posts still online `after` (48 h) past the report (see
+        `warehouse.removal.posts_still_online`)."""
+        return self._read(lambda con: removal.posts_still_online(con, school_id, now, after))
+
+    def case_removal(self, case_id: str) -> list[PostRemoval]:
+        """The case's posts with their report and latest re-check (none before a rung >= 2
+        action)."""
+        return self._read(lambda con: removal.case_removal(con, case_id))
 
     # -- digest and alerts ----------------------------------------------------------------
 
