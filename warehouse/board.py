@@ -11,6 +11,8 @@ from datetime import datetime
 
 import duckdb
 
+from schoolwatch.models import PostRemoval, StillOnline
+from warehouse import removal
 from warehouse.cases import case_detail, list_cases
 from warehouse.connection import one_row
 from warehouse.records import CaseDetail, utc
@@ -148,9 +150,29 @@ def case_details(
     ]
 
 
-def case_with_versions(
-    con: duckdb.DuckDBPyConnection, case_id: str
-) -> tuple[CaseDetail, dict[str, list[PostVersion]]]:
-    """A case and every stored version of each of its posts (the case page), in one read."""
+def case_list(
+    con: duckdb.DuckDBPyConnection, status: str | None, school_ids: list[str], now: datetime
+) -> tuple[list[CaseDetail], list[StillOnline]]:
+    """The board's list: the cases, and the reported posts still online 48 hours later."""
+    online = [s for school in school_ids for s in removal.posts_still_online(con, school, now)]
+    return case_details(con, status, school_ids), online
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecords:
+    """What the board's case page shows: the case, every stored version of each of its posts
+    and, once it was reported (an action at rung 2 or higher), whether each is still online."""
+
+    detail: CaseDetail
+    versions: dict[str, list[PostVersion]]
+    removals: dict[str, PostRemoval]
+
+
+def case_records(con: duckdb.DuckDBPyConnection, case_id: str) -> CaseRecords:
+    """The case page's records, in one read."""
     detail = case_detail(con, case_id)
-    return detail, {i.post_id: post_versions(con, i.school_id, i.post_id) for i in detail.items}
+    return CaseRecords(
+        detail,
+        {i.post_id: post_versions(con, i.school_id, i.post_id) for i in detail.items},
+        {r.post_id: r for r in removal.case_removal(con, case_id)},
+    )

@@ -268,16 +268,21 @@ class Warehouse:
         """The board's audit log, oldest first (one case's when `case_id` is given)."""
         return self._read(lambda con: board.audit_log(con, case_id))
 
+    def case_list(
+        self, status: str | None, school_ids: list[str]
+    ) -> tuple[list[CaseDetail], list[StillOnline]]:
+        """The board's list in one read: these schools' cases with their posts, and their
+        reported posts still online 48 hours after the report."""
+        return self._read(lambda con: board.case_list(con, status, school_ids, _now()))
+
     def case_details(self, status: str | None, school_ids: list[str]) -> list[CaseDetail]:
         """These schools' cases ("open", "closed" or None for all) with their posts, in one
         read: what the board's case list needs to know which ones hold safeguarding items."""
         return self._read(lambda con: board.case_details(con, status, school_ids))
 
-    def case_with_versions(
-        self, case_id: str
-    ) -> tuple[CaseDetail, dict[str, list[board.PostVersion]]]:
-        """A case and every stored version of each of its posts, by post id, in one read."""
-        return self._read(lambda con: board.case_with_versions(con, case_id))
+    def case_records(self, case_id: str) -> board.CaseRecords:
+        """A case, every stored version of its posts and their removal status, in one read."""
+        return self._read(lambda con: board.case_records(con, case_id))
 
     def post_versions(self, school_id: str, post_id: str) -> list[board.PostVersion]:
         """Every stored version of a post, oldest first."""

@@ -33,17 +33,17 @@ from starlette.routing import Route
 from schoolwatch.config import Config
 from schoolwatch.errors import WarehouseError
 from warehouse import CaseDetail, Warehouse
-from warehouse.board import PostVersion
+from warehouse.board import CaseRecords
 from web import tokens
 from web.mail import LINK_MINUTES, send_sign_in
 from web.memory import SessionCache, SlidingWindow
 from web.pages import CONTENT_SECURITY_POLICY, render
 from web.people import DSL, Member, members, normalise
-from web.views import case_page, case_row, restricted
+from web.views import case_page, case_row, online_row, restricted
 
 T = TypeVar("T")
-# a case this user may see: its detail, the user's role at its school, its posts' versions
-Found = tuple[CaseDetail, str, dict[str, list[PostVersion]]]
+# a case this user may see: its detail, the user's role at its school, all the page shows
+Found = tuple[CaseDetail, str, CaseRecords]
 
 SESSION_COOKIE = "schoolwatch_session"
 PRE_COOKIE = "schoolwatch_pre"  # before sign-in: what the sign-in forms' tokens are tied to
@@ -300,10 +300,15 @@ async def home(request: Request) -> Response:
 async def case_list(request: Request) -> Response:
     board, user = _board(request), _user(request)
     status = "closed" if request.query_params.get("status") == "closed" else "open"
-    details = await board.db(lambda wh: wh.case_details(status, user.member.schools))
-    now = _now()
-    rows = [case_row(d, user.member.role_at(d.case.school_id) or "", now) for d in details]
-    values = {"user": user, "csrf": tokens.form_token(user.secret), "rows": rows}
+    details, online = await board.db(lambda wh: wh.case_list(status, user.member.schools))
+    now, role_at = _now(), user.member.role_at
+    rows = [case_row(d, role_at(d.case.school_id) or "", now) for d in details]
+    values = {
+        "user": user,
+        "csrf": tokens.form_token(user.secret),
+        "rows": rows,
+        "online": [online_row(s, role_at(s.item.school_id) or "") for s in online],
+    }
     return page("cases.html", {**values, "status": status, "overdue": sum(r.overdue for r in rows)})
 
 
@@ -317,11 +322,12 @@ async def _case(request: Request, event: str | None = None) -> Found:
     if not CASE_ID.match(case_id):
         raise HTTPException(404, f"There is no case {case_id[:20]}.")
     try:
-        detail, versions = await board.db(lambda wh: wh.case_with_versions(case_id))
+        records = await board.db(lambda wh: wh.case_records(case_id))
     except WarehouseError as e:
         if str(e).startswith("no case "):
             raise HTTPException(404, f"There is no case {case_id}.") from None
         raise
+    detail = records.detail
     role = user.member.role_at(detail.case.school_id)
     if role is None:
         raise HTTPException(404, f"There is no case {case_id}.")
@@ -337,15 +343,15 @@ async def _case(request: Request, event: str | None = None) -> Found:
             )
         if event is not None:
             await board.audit(user, role, event, case_id, f"{request.method} {request.url.path}")
-    return detail, role, versions
+    return detail, role, records
 
 
 async def _case_page(
     request: Request, found: Found, error: str = "", values: dict | None = None
 ) -> HTMLResponse:
     user = _user(request)
-    detail, role, versions = found
-    view = case_page(detail, versions, role, _now())
+    detail, role, records = found
+    view = case_page(detail, records.versions, role, _now(), removals=records.removals)
     form_values = {"rung": str(view.recommended.rung), "note": "", "close_note": ""}
     form_values.update(values or {})
     return page(

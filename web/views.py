@@ -3,9 +3,9 @@ functions; the templates only lay them out (and escape everything)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from analysis import ladder
@@ -13,7 +13,7 @@ from digest.excerpt import Segment, clean, excerpt
 from digest.policy import RungText, categories_text, rung_text
 from digest.safeguarding import is_safeguarding
 from digest.view import respond_label, safe_url, when_text
-from schoolwatch.models import FlaggedItem
+from schoolwatch.models import FlaggedItem, PostRemoval, StillOnline
 from warehouse import Case, CaseDetail
 from warehouse.board import PostVersion
 
@@ -78,6 +78,27 @@ def case_row(detail: CaseDetail, role: str, now: datetime) -> CaseRow:
 
 
 @dataclass(frozen=True, slots=True)
+class OnlineRow:
+    """A reported post still online 48 hours after the report, for the case list."""
+
+    case_id: str
+    where: str  # its address, or why it is not shown
+    reported: str
+    checked: str
+
+
+def online_row(s: StillOnline, role: str) -> OnlineRow:
+    hidden = is_safeguarding(s.item) and role != "dsl"
+    where = "Safeguarding: details for the DSL only" if hidden else clean(s.item.url, limit=120)
+    return OnlineRow(
+        case_id=s.item.case_id or "no case",
+        where=where,
+        reported=f"reported {when_text(s.reported_at)} (rung {s.reported_rung})",
+        checked=f"still online {when_text(s.seen_online_at)}",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class LabelView:
     category: str
     confidence: str  # "93 %", or "" when not recorded
@@ -120,6 +141,8 @@ class ItemView:
     evidence: tuple[EvidenceView, ...]
     versions: tuple[VersionView, ...]
     safeguarding: bool
+    removal: str = ""  # after the report: whether the post is still online
+    still_online: bool = False  # still online 48 hours after the report
 
 
 def _labels(item: FlaggedItem) -> tuple[LabelView, ...]:
@@ -142,12 +165,39 @@ def _version(v: PostVersion) -> VersionView:
     )
 
 
-def item_view(item: FlaggedItem, versions: Sequence[PostVersion]) -> ItemView:
+STILL_ONLINE_AFTER = timedelta(hours=48)
+
+
+def removal_text(r: PostRemoval | None, now: datetime) -> tuple[str, bool]:
+    """What re-checking a reported post found, and whether it is still online 48 h after the
+    report (the board and the digest list those)."""
+    if r is None or r.reported_at is None:
+        return "", False
+    reported = f"Reported {when_text(r.reported_at)} (rung {r.reported_rung})"
+    if r.last_status == "removed":
+        return f"{reported}; removed (seen gone {when_text(r.removed_at)}).", False
+    if r.last_status == "still_online":
+        late = now - r.reported_at >= STILL_ONLINE_AFTER
+        lead = "Still online 48 hours after the report" if late else "Still online"
+        return f"{reported}. {lead}: checked {when_text(r.last_checked_at)}.", late
+    if r.last_status == "unknown":
+        why = f" ({r.last_reason})" if r.last_reason else ""
+        return f"{reported}; the last check could not tell{why}.", False
+    return f"{reported}; not re-checked yet (the next run checks it).", False
+
+
+def item_view(
+    item: FlaggedItem,
+    versions: Sequence[PostVersion],
+    removal: PostRemoval | None = None,
+    now: datetime | None = None,
+) -> ItemView:
     if safe_url(item.url):
         link, label = item.url, f"Open the post ({urlsplit(item.url).netloc})"
     else:
         link, label = None, f"Link not shown (not http/https): {clean(item.url, limit=80)}"
     whole = {"context": 10_000, "limit": 100_000}
+    gone, late = removal_text(removal, now or datetime.now(UTC))
     return ItemView(
         post_id=item.post_id,
         author=clean(item.author, limit=80) or "unknown author",
@@ -166,6 +216,8 @@ def item_view(item: FlaggedItem, versions: Sequence[PostVersion]) -> ItemView:
         ),
         versions=tuple(_version(v) for v in versions),
         safeguarding=is_safeguarding(item),
+        removal=gone,
+        still_online=late,
     )
 
 
@@ -238,6 +290,7 @@ def case_page(
     role: str,
     now: datetime,
     links: Sequence[LinkView] = (),
+    removals: Mapping[str, PostRemoval] | None = None,
 ) -> CasePage:
     """The case page for someone allowed to see its details."""
     case = detail.case
@@ -252,7 +305,10 @@ def case_page(
         recommended=rung_text(case.rung),
         why=why_recommended(detail),
         ladder=tuple(StepView(rung_text(r), r == case.rung, r in done) for r in RUNGS),
-        items=tuple(item_view(i, versions.get(i.post_id, [])) for i in detail.items),
+        items=tuple(
+            item_view(i, versions.get(i.post_id, []), (removals or {}).get(i.post_id), now)
+            for i in detail.items
+        ),
         actions=tuple(
             ActionView(when_text(a.recorded_at), rung_text(a.rung), a.by, a.note)
             for a in detail.actions
