@@ -52,7 +52,7 @@ CASE_ID = re.compile(r"^C-\d{6,}$")
 MAX_FORM_BYTES = 64_000
 MAX_NOTE_CHARS = 4_000
 RATE_WINDOW = timedelta(minutes=15)  # for [web] sign_in_per_address and sign_in_per_client
-YIELD_FACTOR = 2.0  # the board holds the warehouse file at most a third of the time
+YIELD_FACTOR = 1.0  # the board holds the warehouse file at most half the time
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
