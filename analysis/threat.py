@@ -240,7 +240,7 @@ def parse_frames(raw: dict) -> FrameBook:
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
     slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
-    quote = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
+    quote: dict = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
         frames,

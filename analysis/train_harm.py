@@ -57,6 +57,8 @@ WRITERS = (
     "brickfield",
     "tynemouthfold",
     "cwmderi",
+    "hollinbrigg",
+    "fenwold",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from analysis.assess import assess_posts
 from analysis.matching import match_school
+from bench import cores, fixed_cost
 from schoolwatch.config import SourceConfig, parse_config
 from schoolwatch.models import FetchResult, Post
 from sources.rss import parse_feed
@@ -87,6 +88,7 @@ def _feed(items: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--posts", type=int, default=2000, help="posts per measurement")
+    parser.add_argument("--runs", type=int, default=3, help="repeats of each whole run")
     args = parser.parse_args()
     posts, schools = _corpus(args.posts)
     words = sum(len(p.text.split()) for p in posts) / len(posts)
@@ -143,6 +145,11 @@ def main() -> None:
     print(
         f"\nclassify + store per 1,000 posts: {1000 / rate + first / max(stored, 1) * 1000:.2f} s"
     )
+
+    print("\nanalysis on every core (the same posts, the same run)")
+    print("\n".join(cores.report(cores.measure_cores(args.posts))))
+    print(f"\nwhole runs, each against its reference (median of {args.runs})")
+    print("\n".join(fixed_cost.report(fixed_cost.measure_fixed_cost(args.runs))))
 
 
 if __name__ == "__main__":

@@ -91,6 +91,7 @@ def render_digest(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The daily digest for one school: what needs action first, then the summary.
 
@@ -107,6 +108,7 @@ def render_digest(
         config_hint=config_hint,
         chart=chart,
         still_online=still_online_section(data.still_online, min_confidence=min_confidence),
+        board_url=board_url,
     )
     text, page = _render("digest", view)
     images = ((CHART_CID, sentiment_chart(data.history)),) if chart else ()
@@ -119,6 +121,7 @@ def render_alert(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The immediate alert for one critical item, to `alert_to`."""
     cats = categories_text(item.categories).lower() or item.severity
@@ -135,6 +138,7 @@ def render_alert(
         note="Call 999 if anyone is in danger now." if "threat" in item.categories else None,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)
@@ -161,6 +165,7 @@ def render_safeguarding(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The full item for the DSL (`alert_to`), with the LADO / data-protection note.
 
@@ -178,6 +183,7 @@ def render_safeguarding(
         note=_DATA_NOTE if personal and not alleges_staff_harmed_child(item) else _LADO_NOTE,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)

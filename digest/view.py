@@ -15,10 +15,10 @@ import re
 import shlex
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.chart import spike
@@ -89,6 +89,7 @@ class CaseView:
     rung: RungText
     lead: PostView
     others: tuple[PostView, ...] = ()
+    board: str | None = None  # the case's page on the case board, when one is configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ class AlertView:
     note: str | None
     case: CaseView
     next_step: RungText
-    record: str  # the command that records an action on the case
+    record: str  # the command that records an action on the case ("" with a case board)
     footer: str
 
 
@@ -186,6 +187,23 @@ def record_command(case_id: str | None, rung: int | str, config_hint: str) -> st
     return (
         f'schoolwatch cases action {case} --rung {rung} --note "..." --by "..." '
         f"--config {shlex.quote(config_hint)}"
+    )
+
+
+def board_link(board_url: str | None, case_id: str | None) -> str | None:
+    """The case's page on the case board ("{base_url}/cases/C-000011"), or None without one."""
+    if not board_url or not case_id:
+        return None
+    return f"{board_url.rstrip('/')}/cases/{quote(case_id, safe='')}"
+
+
+def _on_board(parts: tuple[SectionView, ...], board_url: str | None) -> tuple[SectionView, ...]:
+    """The sections with each case linked to its page on the case board."""
+    if not board_url:
+        return parts
+    return tuple(
+        replace(s, cases=tuple(replace(c, board=board_link(board_url, c.case_id)) for c in s.cases))
+        for s in parts
     )
 
 
@@ -544,10 +562,12 @@ def digest_view(
     config_hint: str,
     chart: bool,
     still_online: StillOnlineSection | None = None,
+    board_url: str | None = None,
 ) -> DigestView:
     """Everything one school's digest shows, in order; `still_online` is the list of reported
-    posts still online (`digest.still_online`), after the cases."""
-    parts = sections(data, min_confidence)
+    posts still online (`digest.still_online`), after the cases. With `board_url` (the case
+    board's address) each case links to its page there, and no command line is shown."""
+    parts = _on_board(sections(data, min_confidence), board_url)
     failing = _failing(data.sources)
     banner, colour = _banner(parts)
     counts = _counts(parts)
@@ -568,14 +588,18 @@ def digest_view(
         sources=_sources_line(data.sources, len(failing)),
         failing=failing,
         not_monitored=NOT_MONITORED,
-        record_hint=(
-            "To record what you did: " + record_command("CASE_ID", "RUNG", config_hint)
-            if parts
-            else ""
-        ),
+        record_hint=_record_hint(bool(parts), config_hint, board_url),
         footer=f"schoolwatch · {school_name} · generated {when_text(data.generated_at)} (UK time)",
         still_online=still_online,
     )
+
+
+def _record_hint(any_cases: bool, config_hint: str, board_url: str | None) -> str:
+    if not any_cases:
+        return ""
+    if board_url:
+        return "To record what you did, open the case on the case board."
+    return "To record what you did: " + record_command("CASE_ID", "RUNG", config_hint)
 
 
 def alert_view(
@@ -588,8 +612,12 @@ def alert_view(
     note: str | None,
     min_confidence: float,
     config_hint: str,
+    board_url: str | None = None,
 ) -> AlertView:
-    """An email about one item, in full (for the DSL, or a critical item for `alert_to`)."""
+    """An email about one item, in full (for the DSL, or a critical item for `alert_to`).
+
+    With `board_url` the case links to its page on the case board instead of showing the
+    command that records an action."""
     now = item.first_seen_at
     case = case_view(
         [item],
@@ -599,15 +627,16 @@ def alert_view(
         immediate=item.severity == "critical",
         full=True,
     )
+    board = board_link(board_url, item.case_id)
     return AlertView(
         subject=subject,
         banner=banner,
         colour=COLOURS[colour],
         intro=intro,
         note=note,
-        case=case,
+        case=replace(case, board=board),
         next_step=rung_text(item.rung),
-        record=record_command(item.case_id, item.rung, config_hint),
+        record="" if board else record_command(item.case_id, item.rung, config_hint),
         footer=f"schoolwatch · found {when_text(item.first_seen_at)} (UK time)",
     )
 
@@ -620,6 +649,7 @@ __all__ = [
     "PostView",
     "SectionView",
     "alert_view",
+    "board_link",
     "digest_view",
     "record_command",
     "respond_label",

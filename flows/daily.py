@@ -1,7 +1,8 @@
 """The `daily-monitor` flow: collect, analyse, store, alert, digest.
 
-One fetch task per source (run concurrently in a bounded thread pool), one task per stage,
-never one per post (each task run costs the Prefect API time). The flow body is the whole story.
+One task per stage, never one per source or per post (each task run costs the Prefect API
+time): the fetch task overlaps the sources' network waits in threads, a host at a time per
+thread. The flow body is the whole story.
 
 Fetching never waits for the warehouse: if another process holds the file when the run starts,
 every source is fetched in full (no conditional GET) while the run waits for the file to store
@@ -10,30 +11,28 @@ what it found, logging who holds it every few seconds.
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import sources
 from analysis import ladder
-from analysis.assess import assess_posts
-from flows.delivery import send_alerts_for, send_digest
+from analysis.pool import AssessPool, assess_batch
 from flows.removal import check_removals
-from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
-from schoolwatch.errors import FetchError, WarehouseError
+from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
+from schoolwatch.errors import WarehouseError
 from schoolwatch.files import private_files
 from schoolwatch.models import Assessment, FetchResult, Post
+from sources.collect import FetchJob, fetch_all
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
-MAX_FETCH_WORKERS = 8
+MAX_FETCH_WORKERS = 8  # requests in flight at once, each to a different host
 VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
 
 
@@ -72,56 +71,19 @@ def fetch_time_limit(http: HttpConfig) -> float:
 
 # No task retries: the HTTP client retries within the source's deadline, the one place that
 # knows how long the source has taken (retrying here too multiplied the attempts and the time).
-@task(
-    name="fetch-source",
-    cache_policy=NO_CACHE,
-    task_run_name="fetch {school_id}/{source.id}",
-)
-def fetch_source(
-    school_id: str,
-    source: SourceConfig,
-    client: HttpClient,
-    etag: str | None,
-    last_modified: str | None,
-) -> FetchResult:
-    """Fetch and parse one source (network I/O: retried for transient errors)."""
-    return sources.fetch(school_id, source, client, etag=etag, last_modified=last_modified)
-
-
-def _failed(school_id: str, source: SourceConfig, error: BaseException) -> FetchResult:
-    message = str(error) if isinstance(error, FetchError) else f"{type(error).__name__}: {error}"
-    return FetchResult(
-        school_id=school_id,
-        source_id=source.id,
-        url=source.url,
-        status="failed",
-        fetched_at=datetime.now(UTC),
-        error=message or type(error).__name__,
-        http_status=getattr(error, "status", None),
-    )
-
-
-def _outcome(
-    school_id: str,
-    source: SourceConfig,
-    future: PrefectFuture,
-    wait_s: float | None = None,
-    limit_s: float | None = None,
-) -> FetchResult:
-    """The one place a source's failure becomes a recorded error instead of a crashed run.
-    Waits at most `wait_s` seconds (None: as long as it takes); `limit_s` is the task's limit."""
-    future.wait(wait_s)
-    state = future.state
-    if state.is_completed():
-        return future.result()
-    if not state.is_final() or state.name == "TimedOut":
-        limit = "" if limit_s is None else f" of {limit_s:g}s"
-        timed_out = FetchError(f"fetching {source.url} did not finish within its time limit{limit}")
-        return _failed(school_id, source, timed_out)
-    raised = state.result(raise_on_failure=False)
-    if not isinstance(raised, BaseException):
-        raised = FetchError(state.message or "fetch did not complete")
-    return _failed(school_id, source, raised)
+@task(name="fetch-sources", cache_policy=NO_CACHE)
+def fetch_sources(
+    jobs: list[FetchJob],
+    http: HttpConfig,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch and parse every source: one task for the whole stage, the network waits overlapped
+    in threads (a task run per source cost the Prefect API more than a 304 costs the network)."""
+    limit = fetch_time_limit(http)
+    with HttpClient(http) as client:
+        return fetch_all(
+            jobs, client, workers=MAX_FETCH_WORKERS, limit_s=limit, on_result=on_result
+        )
 
 
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -133,34 +95,31 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
         return {}
 
 
-def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
-    """Fetch every configured source concurrently; failures come back as `failed` results."""
+def collect(
+    cfg: Config, warehouse: Warehouse, on_result: Callable[[FetchResult], None] | None = None
+) -> list[FetchResult]:
+    """Fetch every configured source concurrently; failures come back as `failed` results.
+    `on_result` sees each result as it arrives."""
     logger = get_run_logger()
-    limit = fetch_time_limit(cfg.http)
-    fetch = fetch_source.with_options(timeout_seconds=limit)
     validators = _validators(warehouse)
-    with HttpClient(cfg.http) as client:
-        pending = []
-        for school in cfg.schools:
-            for source in school.sources:
-                etag, modified = validators.get((school.id, source.id), (None, None))
-                future = fetch.submit(school.id, source, client, etag, modified)
-                pending.append((school.id, source, future))
-        # the task limit again, per round of the thread pool, for a worker that cannot be
-        # interrupted: its source is recorded as failed and the other sources are kept
-        waves = -(-len(pending) // MAX_FETCH_WORKERS)
-        deadline = time.monotonic() + waves * limit + 30
-        results = [
-            _outcome(school_id, source, fut, max(deadline - time.monotonic(), 1.0), limit)
-            for school_id, source, fut in pending
-        ]
+    jobs = [
+        FetchJob(school.id, source, *validators.get((school.id, source.id), (None, None)))
+        for school in cfg.schools
+        for source in school.sources
+    ]
+    results = fetch_sources(jobs, cfg.http, on_result)
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
-        else:
-            logger.info(
-                "source %s/%s: %s, %d items", r.school_id, r.source_id, r.status, len(r.posts)
-            )
+    ok = [r for r in results if r.status == "ok"]
+    logger.info(
+        "fetched %d sources: %d ok (%d items), %d not modified, %d failed",
+        len(results),
+        len(ok),
+        sum(len(r.posts) for r in ok),
+        sum(r.status == "not_modified" for r in results),
+        sum(r.status == "failed" for r in results),
+    )
     return results
 
 
@@ -189,9 +148,12 @@ def apply_escalation(
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
-def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
-    """Match, score and classify every fetched post (pure; one task for the whole batch)."""
-    assessments = assess_posts(posts, schools)
+def analyse(
+    posts: list[Post], schools: dict[str, SchoolConfig], pool: AssessPool | None = None
+) -> list[Assessment]:
+    """Match, score and classify every fetched post (pure; one task for the whole batch, on every
+    core when the batch is big)."""
+    assessments = assess_batch(posts, schools, pool=pool)
     get_run_logger().info(
         "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
     )
@@ -227,10 +189,16 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
-    results = collect(cfg, warehouse)
-    posts = [p for r in results for p in r.posts]
-    schools = {s.id: s for s in cfg.schools}
-    assessments = analyse(posts, schools)
+    # analysis worker processes start (and load the classifier) during fetching, once the
+    # posts coming in make a batch big enough to be worth them
+    pool = AssessPool()
+    try:
+        results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+        posts = [p for r in results for p in r.posts]
+        schools = {s.id: s for s in cfg.schools}
+        assessments = analyse(posts, schools, pool)
+    finally:
+        pool.close()
     assessments = apply_escalation(posts, assessments, warehouse)
     stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
     summary.removal_checks = check_removals(cfg, warehouse, summary.run_id)
@@ -257,6 +225,9 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
         logger.warning("Parquet snapshots not written: %s", e)
 
     if send:
+        # delivery renders digests and charts (matplotlib): imported only by runs that send
+        from flows.delivery import send_alerts_for, send_digest
+
         for school in cfg.schools:
             sent, failed = send_alerts_for(cfg, warehouse, school, config_path)
             summary.alerts_sent += sent

@@ -78,6 +78,14 @@ def print_rows(
         print_table(columns, rows, out)
 
 
+def print_json(value: Any, out: TextIO | None = None) -> None:
+    """One JSON document, indented, non-ASCII kept."""
+    print(
+        json.dumps(value, indent=2, ensure_ascii=False, default=_json_default),
+        file=out or sys.stdout,
+    )
+
+
 def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
     """What `schoolwatch run` did, in a few lines."""
     out = out or sys.stdout

@@ -59,6 +59,7 @@ class FetchResult:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    http_date: str | None = None  # the response's Date header as sent (the server's clock)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
+from warehouse import chain
 from warehouse.connection import insert_rows, one_row
 from warehouse.deadlines import respond_by
 from warehouse.erasure import erased_among
@@ -106,6 +107,7 @@ def record_fetches(
         "items",
         "etag",
         "last_modified",
+        "http_date",
     ]
     rows = [
         (
@@ -120,6 +122,7 @@ def record_fetches(
             len(r.posts),
             r.etag,
             r.last_modified,
+            r.http_date,
         )
         for r in unique.values()
     ]
@@ -284,6 +287,7 @@ def store_posts(
     insert_rows(con, "posts", POST_COLUMNS, new_posts)
     _update_latest(con, updates)
     insert_rows(con, "post_contents", CONTENT_COLUMNS, contents)
+    chain.seal(con, run_id)
     insert_assessments(con, assess_rows)
     summary = StoreSummary(
         new_posts=len(new_posts),

@@ -43,6 +43,7 @@ from schoolwatch.models import (
 from warehouse import (
     board,
     cases,
+    chain,
     digest_queries,
     erasure,
     evidence,
@@ -55,6 +56,7 @@ from warehouse import (
 )
 from warehouse.connection import WaitReporter, check_path, connect, one_line, transaction
 from warehouse.records import Case, CaseDetail, StoreSummary
+from warehouse.screenprint import ScreenPrinter
 
 T = TypeVar("T")
 
@@ -216,10 +218,31 @@ class Warehouse:
         """Close an open case with a note saying why."""
         return self._run(lambda con: cases.close_case(con, case_id, note, by, _now()))
 
-    def export_evidence(self, case_id: str, dest_dir: str | Path) -> Path:
-        """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
-        dest = Path(dest_dir)
-        return self._read(lambda con: evidence.export_evidence(con, case_id, dest, _now()))
+    def export_evidence(
+        self,
+        case_id: str,
+        dest_dir: str | Path,
+        *,
+        printer: ScreenPrinter | None = None,
+        screen_prints: bool = True,
+        school_name: str = "",
+    ) -> Path:
+        """Write the case's evidence bundle, `dest_dir/<case_id>.zip`, and return its path.
+
+        The warehouse is read first, in one short read; the screen prints (with `printer`,
+        by default the Chromium found on PATH; none with `screen_prints=False`) are taken
+        after the file is let go, so a slow site never holds it. See `warehouse.evidence`.
+        """
+        found = self._read(lambda con: evidence.collect(con, case_id))
+        if screen_prints and printer is None:
+            printer = ScreenPrinter.find()
+        use = printer if screen_prints else None
+        return evidence.write_bundle(found, Path(dest_dir), _now(), use, school_name)
+
+    def verify_chain(self) -> tuple[int, list[str]]:
+        """Recompute every stored version's sha256 and hash chain (see `warehouse.chain`):
+        (versions checked, one line per problem; none when nothing was edited)."""
+        return self._read(chain.verify)
 
     # -- the case board -------------------------------------------------------------------
 

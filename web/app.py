@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from flows.evidence import export_case
 from schoolwatch.config import Config
 from schoolwatch.errors import WarehouseError
 from warehouse import CaseDetail, Warehouse
@@ -53,6 +54,7 @@ MAX_FORM_BYTES = 64_000
 MAX_NOTE_CHARS = 4_000
 RATE_WINDOW = timedelta(minutes=15)  # for [web] sign_in_per_address and sign_in_per_client
 YIELD_FACTOR = 1.0  # the board holds the warehouse file at most half the time
+MAX_YIELD_S = 1.0  # after a long hold (an export taking screen prints) a second is enough
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -106,7 +108,8 @@ class Board:
                     return work(self.warehouse)
                 finally:
                     end = time.monotonic()
-                    self._free_until = end + YIELD_FACTOR * (end - start)
+                    pause = min(YIELD_FACTOR * (end - start), MAX_YIELD_S)
+                    self._free_until = end + pause
 
         return await run_in_threadpool(locked)
 
@@ -411,9 +414,10 @@ async def close_case(request: Request) -> Response:
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
-def _bundle(warehouse: Warehouse, case_id: str, folder: Path) -> Path:
-    """The case's evidence bundle as one zip file inside `folder`."""
-    made = warehouse.export_evidence(case_id, folder)
+def _bundle(cfg: Config, warehouse: Warehouse, case_id: str, folder: Path) -> Path:
+    """The case's evidence bundle as one zip file inside `folder`, with the screen prints
+    `[evidence]` asks for (as `schoolwatch cases export` makes it)."""
+    made = export_case(cfg, warehouse, case_id, folder)
     if made.is_dir():
         return Path(shutil.make_archive(str(folder / f"{case_id}-evidence"), "zip", made))
     return made
@@ -425,7 +429,7 @@ async def evidence(request: Request) -> Response:
     case_id = detail.case.case_id
     folder = Path(tempfile.mkdtemp(prefix="schoolwatch-evidence-"))
     try:
-        bundle = await board.db(lambda wh: _bundle(wh, case_id, folder))
+        bundle = await board.db(lambda wh: _bundle(board.cfg, wh, case_id, folder))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
