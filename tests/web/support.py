@@ -35,6 +35,9 @@ outbox = "outbox"
 session_days = 1
 {web}
 
+[evidence]
+screen_prints = false  # bundles here are about what the board serves, not the prints
+
 [[schools]]
 id = "st-aldrics-brackenford"
 name = "St Aldric's C of E Primary School, Brackenford"

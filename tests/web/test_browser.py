@@ -78,9 +78,8 @@ def _run(httpserver: HTTPServer, config: Path, articles: tuple[str, ...]) -> dic
     """One real pipeline run (no mail) while the forum thread shows `articles`."""
     from flows.daily import daily_monitor
 
-    httpserver.expect_oneshot_request("/forum/t/7").respond_with_data(
-        _forum(*articles), content_type="text/html"
-    )
+    httpserver.clear_all_handlers()
+    serve_site(httpserver, forum=_forum(*articles))
     summary = daily_monitor(config_path=str(config), send=False)
     assert summary["sources_failed"] == []
     return summary
@@ -137,7 +136,6 @@ def _case_id(wh: Warehouse, author: str) -> str:
 def test_working_a_case_in_the_browser(
     prefect_harness, httpserver: HTTPServer, browser, tmp_path: Path
 ):
-    serve_site(httpserver)
     config = write_config(tmp_path, httpserver.url_for("").rstrip("/"))
     outbox = tmp_path / "outbox"
     with board_process(config) as board:  # starts while the first run works
