@@ -103,17 +103,23 @@ def _shot(page, name: str, folder: Path) -> None:
         shutil.copy(shot, DOCS / name)
 
 
+def _submit(page, button: str) -> None:
+    """Press a form's button and wait until the page it leads to has loaded."""
+    with page.expect_navigation():
+        page.click(button)
+
+
 def _sign_in(page, url: str, email: str, outbox: Path) -> None:
     before = len(outbox_messages(outbox, email))
     page.goto(f"{url}/cases")
     assert page.url == f"{url}/sign-in"  # no session: sent to sign in
     page.fill("#email", email)
-    page.click("text=Email me a sign-in link")
+    _submit(page, "text=Email me a sign-in link")
     assert page.locator("h1").inner_text() == "Check your email"
     msgs = wait_for(lambda: outbox_messages(outbox, email)[before:])
     assert isinstance(msgs, list)
     page.goto(link_in(msgs[-1]))
-    page.click("button:has-text('Sign in')")
+    _submit(page, "button:has-text('Sign in')")
     assert page.url == f"{url}/cases"
 
 
@@ -137,6 +143,8 @@ def test_working_a_case_in_the_browser(
     prefect_harness, httpserver: HTTPServer, browser, tmp_path: Path
 ):
     config = write_config(tmp_path, httpserver.url_for("").rstrip("/"))
+    # the board starts beside the first run: on a busy machine a 2 s fetch timeout is too short
+    config.write_text(config.read_text().replace("timeout_s = 2\n", "timeout_s = 20\n"))
     outbox = tmp_path / "outbox"
     with board_process(config) as board:  # starts while the first run works
         _run(httpserver, config, FIRST_RUN)
@@ -161,7 +169,8 @@ def test_working_a_case_in_the_browser(
         _shot(page, "board-list-390.png", tmp_path)
 
         # open the case: the post, its evidence marked, the markup in it shown as text
-        page.click(f"text=Case {bully_case}")
+        with page.expect_navigation():
+            page.click(f"text=Case {bully_case}")
         assert page.url == f"{url}/cases/{bully_case}"
         assert "Recommended: rung 2, Report and hide" in page.inner_text(".next")
         marks = page.locator(".post mark").all_inner_texts()
@@ -174,7 +183,7 @@ def test_working_a_case_in_the_browser(
         # record an action at rung 2
         page.select_option("#rung", "2")
         page.fill("#note", "Reported both posts to the forum moderators and asked for removal.")
-        page.click("button:has-text('Record action')")
+        _submit(page, "button:has-text('Record action')")
         assert "asked for removal" in page.inner_text("#log + table")
         assert HEAD in page.inner_text("#log + table")
 
@@ -198,7 +207,7 @@ def test_working_a_case_in_the_browser(
         page.set_viewport_size({"width": 1100, "height": 900})
         _shot(page, "board-case-1100.png", tmp_path)
         page.fill("#close_note", "Head met the parent; posts removed by the forum.")
-        page.click("button:has-text('Close case')")
+        _submit(page, "button:has-text('Close case')")
         assert f"by {HEAD}: Head met the parent" in page.inner_text("main")
         page.goto(f"{url}/cases")
         assert bully_case not in page.inner_text("main")
