@@ -35,12 +35,13 @@ from schoolwatch.config import Config
 from schoolwatch.errors import WarehouseError
 from warehouse import CaseDetail, Warehouse
 from warehouse.board import CaseRecords
+from warehouse.notice import defamation_notice, is_defamation_case
 from web import tokens
 from web.mail import LINK_MINUTES, send_sign_in
 from web.memory import SessionCache, SlidingWindow
 from web.pages import CONTENT_SECURITY_POLICY, render
 from web.people import DSL, Member, members, normalise
-from web.views import case_page, case_row, online_row, restricted
+from web.views import LinkView, case_page, case_row, online_row, restricted
 
 T = TypeVar("T")
 # a case this user may see: its detail, the user's role at its school, all the page shows
@@ -354,7 +355,15 @@ async def _case_page(
 ) -> HTMLResponse:
     user = _user(request)
     detail, role, records = found
-    view = case_page(detail, records.versions, role, _now(), removals=records.removals)
+    links = []
+    if is_defamation_case(detail):
+        links.append(
+            LinkView(
+                f"/cases/{detail.case.case_id}/notice.html",
+                "Notice of complaint to the website operator (defamation), pre-filled: download",
+            )
+        )
+    view = case_page(detail, records.versions, role, _now(), links=links, removals=records.removals)
     form_values = {"rung": str(view.recommended.rung), "note": "", "close_note": ""}
     form_values.update(values or {})
     return page(
@@ -442,6 +451,23 @@ async def evidence(request: Request) -> Response:
     )
 
 
+async def notice(request: Request) -> Response:
+    """The pre-filled defamation notice of complaint, as an HTML file to complete and send."""
+    board, user = _board(request), _user(request)
+    detail, role, _ = await _case(request)
+    if not is_defamation_case(detail):
+        raise HTTPException(404, f"Case {detail.case.case_id} holds no defamation.")
+    school = next((s for s in board.cfg.schools if s.id == detail.case.school_id), None)
+    made = defamation_notice(detail, school.name if school else "")
+    await board.audit(user, role, "downloaded_notice", detail.case.case_id, "notice.html")
+    return HTMLResponse(
+        made.html,
+        headers={
+            "Content-Disposition": f'attachment; filename="{detail.case.case_id}-notice.html"'
+        },
+    )
+
+
 # -- errors and the gate ----------------------------------------------------------------------
 
 
@@ -504,6 +530,7 @@ ROUTES = [
     Route("/cases/{case_id}/actions", record_action, methods=["POST"]),
     Route("/cases/{case_id}/close", close_case, methods=["POST"]),
     Route("/cases/{case_id}/evidence.zip", evidence, methods=["GET"]),
+    Route("/cases/{case_id}/notice.html", notice, methods=["GET"]),
 ]
 
 

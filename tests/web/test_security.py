@@ -235,3 +235,18 @@ def test_pages_carry_security_headers(board: Seeded, header: str):
     with httpx.Client(base_url=board.url) as client:
         assert header in client.get("/sign-in").headers
         assert header in client.get("/cases").headers
+
+
+def test_a_defamation_case_offers_the_pre_filled_notice_and_others_do_not(board: Seeded):
+    defamation = _case_of(board, '<b>evil</b>"author')
+    harassment = _case_of(board, "quill_watch")
+    with signed_in(board.url, HEAD, board.outbox) as client:
+        assert f"/cases/{defamation}/notice.html" in client.get(f"/cases/{defamation}").text
+        assert "/notice.html" not in client.get(f"/cases/{harassment}").text
+        answer = client.get(f"/cases/{defamation}/notice.html")
+        assert client.get(f"/cases/{harassment}/notice.html").status_code == 404
+    assert answer.status_code == 200
+    assert f'filename="{defamation}-notice.html"' in answer.headers["content-disposition"]
+    assert "48 hours" in answer.text and "<b>evil</b>" not in answer.text  # escaped, pre-filled
+    events = [e.event for e in board.warehouse.audit_log(defamation)]
+    assert "downloaded_notice" in events
