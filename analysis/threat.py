@@ -81,6 +81,9 @@ class FrameBook:
     slot_patterns: dict[str, re.Pattern[str]]  # each slot on its own, whole words
     # words just before a quotation that make it a report of what someone said or posted
     reported: re.Pattern[str] | None = None
+    # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
+    # word holds the slot, without a regex search (the search still decides otherwise)
+    slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -235,7 +238,10 @@ class _Present:
 
     def _look(self, token: str) -> bool:
         if token.startswith("{"):
-            return self.book.slot_patterns[token[1:-1]].search(self.text) is not None
+            name = token[1:-1]
+            if not self.book.slot_words.get(name, frozenset()).isdisjoint(self.words):
+                return True
+            return self.book.slot_patterns[name].search(self.text) is not None
         word = token.replace("'", "")
         if not word.isascii() or not word.replace("*", "").isalnum():
             return word.rstrip("*") in self.text  # emoji, "£"
@@ -243,6 +249,12 @@ class _Present:
             stem = word[:-1]
             return any(w.startswith(stem) for w in self.words)
         return word in self.words
+
+
+def _one_words(entries: list[str]) -> frozenset[str]:
+    """A slot's phrases that are one plain word ("you", "i'll" as "ill")."""
+    words = (e.replace("'", "") for e in entries)
+    return frozenset(w for w in words if w.isascii() and w.isalnum() and w == w.lower())
 
 
 def parse_frames(raw: dict) -> FrameBook:
@@ -264,6 +276,7 @@ def parse_frames(raw: dict) -> FrameBook:
         str(raw.get("version", "1")),
         slot_patterns,
         re.compile(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
+        {name: _one_words(entries) for name, entries in raw["slots"].items()},
     )
 
 

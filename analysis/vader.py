@@ -47,9 +47,26 @@ class FastAnalyzer(SentimentIntensityAnalyzer):
         try:
             if self._emoji_chars.isdisjoint(text):
                 return self._scores(text.strip())
-            return super().polarity_scores(text)
+            return self._scores(self._describe_emoji(text).strip())
         finally:
             _local.lowered = None  # never keep a reference to the last text's words
+
+    def _describe_emoji(self, text: str) -> str:
+        """VADER's emoji pass, unchanged in effect: each emoji becomes its description, set
+        off by a space from a word before it (built as a list: VADER's string `+=` is slow)."""
+        out: list[str] = []
+        prev_space = True
+        for ch in text:
+            description = self.emojis.get(ch) if ch in self._emoji_chars else None
+            if description is not None:
+                if not prev_space:
+                    out.append(" ")
+                out.append(description)
+                prev_space = False
+            else:
+                out.append(ch)
+                prev_space = ch == " "
+        return "".join(out)
 
     def _scores(self, text: str) -> dict[str, float]:
         """VADER's `polarity_scores` after its emoji pass (its own code, unchanged)."""
