@@ -163,23 +163,12 @@ class Warehouse:
         Newly flagged posts join their poster's open case or open one. Storing the same
         input again adds nothing.
         """
-        posts = [p for r in results for p in r.posts] if posts is None else posts
-
-        def work(con: duckdb.DuckDBPyConnection) -> StoreSummary:
-            now = _now()
-            fetches = store.record_fetches(con, run_id, started_at, results, now)
-            summary, flaggings = store.store_posts(con, run_id, posts, assessments, now)
-            opened = store.assign_cases(con, flaggings, now)
-            return StoreSummary(
-                new_posts=summary.new_posts,
-                new_versions=summary.new_versions,
-                new_assessments=summary.new_assessments,
-                new_flagged=summary.new_flagged,
-                cases_opened=opened,
-                fetches=fetches,
+        batch = [p for r in results for p in r.posts] if posts is None else posts
+        return self._run(
+            lambda con: store.store_run(
+                con, run_id, started_at, results, batch, assessments, now=_now()
             )
-
-        return self._run(work)
+        )
 
     def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
         """`{(site, author): highest rung SLT recorded}` for posters with an open case."""
