@@ -278,7 +278,8 @@ class Warehouse:
         return self._read_now(lambda con: maintenance.query(con, sql))
 
     def snapshot(self, dest_dir: str | Path, mode: int = 0o640) -> list[Path]:
-        """Copy each stable view to `dest_dir/<view>.parquet` for analysts.
+        """Copy each stable view that changed to `dest_dir/<view>.parquet` for analysts;
+        returns the files written (a view whose rows are those its file holds is skipped).
 
         Each file gets permissions `mode` and the warehouse file's group.
         """

@@ -31,11 +31,12 @@ RUNS = 6
 
 def _post(rng: random.Random, n: int, fetched_at: datetime) -> Post:
     school = SCHOOLS[n % 2]
-    published: datetime | None = fetched_at - timedelta(hours=n % 30)
+    at = fetched_at - timedelta(hours=n % 30)
+    published: datetime | None = at
     if n % 17 == 0:
         published = None
     elif n % 13 == 0:  # another offset: the instant is what counts
-        published = published.astimezone(timezone(timedelta(hours=1)))
+        published = at.astimezone(timezone(timedelta(hours=1)))
     post = make_post(
         n,
         text=" ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 40))),
