@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -24,6 +24,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import sources
 from analysis import ladder
 from analysis.assess import assess_posts
+from flows import scale_out
 from flows.delivery import send_alerts_for, send_digest
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
@@ -33,6 +34,8 @@ from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
 MAX_FETCH_WORKERS = 8
+# one source to fetch: (school_id, source, etag, last_modified)
+FetchJob = tuple[str, SourceConfig, str | None, str | None]
 VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
 
 
@@ -121,6 +124,47 @@ def _outcome(
     return _failed(school_id, source, raised)
 
 
+@task(name="fetch-part", cache_policy=NO_CACHE)
+def fetch_part(jobs: list[FetchJob], http: HttpConfig) -> list[FetchResult]:
+    """Fetch a part of the sources, in turn, with a client of the worker's own (Dask: each part
+    holds whole hosts, so the client's spacing and robots.txt hold)."""
+    results = []
+    with HttpClient(http) as client:
+        for school_id, source, etag, modified in jobs:
+            try:
+                results.append(
+                    sources.fetch(school_id, source, client, etag=etag, last_modified=modified)
+                )
+            except Exception as e:  # as in `_outcome`: the failure is this source's alone
+                results.append(_failed(school_id, source, e))
+    return results
+
+
+def _collect_in_parts(
+    cfg: Config, validators: dict[tuple[str, str], tuple[str | None, str | None]], parts: int
+) -> list[FetchResult]:
+    """Fetch in `parts` tasks (on a Dask cluster), whole hosts per part; results in config order."""
+    jobs: list[FetchJob] = [
+        (school.id, source, *validators.get((school.id, source.id), (None, None)))
+        for school in cfg.schools
+        for source in school.sources
+    ]
+    limit = fetch_time_limit(cfg.http)
+    pending = []
+    for part in scale_out.by_key(jobs, parts, key=lambda job: _site(job[1].url)):
+        fetch = fetch_part.with_options(timeout_seconds=limit * len(part))
+        pending.append((part, fetch.submit(part, cfg.http)))
+    found: dict[tuple[str, str], FetchResult] = {}
+    for part, future in pending:
+        future.wait(limit * len(part) + 30)
+        if future.state.is_completed():
+            found.update({(r.school_id, r.source_id): r for r in future.result()})
+            continue
+        error = FetchError(f"the fetch task for these sources did not finish: {future.state.name}")
+        found.update({(j[0], j[1].id): _failed(j[0], j[1], error) for j in part})
+    return [found[(job[0], job[1].id)] for job in jobs]
+
+
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """The last run's ETags, or none (every source fetched in full) while the file is busy."""
     try:
@@ -130,12 +174,33 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
         return {}
 
 
-def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
-    """Fetch every configured source concurrently; failures come back as `failed` results."""
+def collect(cfg: Config, warehouse: Warehouse, parts: int = 1) -> list[FetchResult]:
+    """Fetch every configured source concurrently; failures come back as `failed` results.
+    `parts` > 1: in that many tasks (spread over a Dask cluster)."""
     logger = get_run_logger()
     limit = fetch_time_limit(cfg.http)
     fetch = fetch_source.with_options(timeout_seconds=limit)
     validators = _validators(warehouse)
+    if parts > 1:
+        results = _collect_in_parts(cfg, validators, parts)
+    else:
+        results = _collect_per_source(cfg, validators, fetch, limit)
+    for r in results:
+        if r.status == "failed":
+            logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
+        else:
+            logger.info(
+                "source %s/%s: %s, %d items", r.school_id, r.source_id, r.status, len(r.posts)
+            )
+    return results
+
+
+def _collect_per_source(
+    cfg: Config,
+    validators: dict[tuple[str, str], tuple[str | None, str | None]],
+    fetch: Task,
+    limit: float,
+) -> list[FetchResult]:
     with HttpClient(cfg.http) as client:
         pending = []
         for school in cfg.schools:
@@ -147,18 +212,10 @@ def collect(cfg: Config, warehouse: Warehouse) -> list[FetchResult]:
         # interrupted: its source is recorded as failed and the other sources are kept
         waves = -(-len(pending) // MAX_FETCH_WORKERS)
         deadline = time.monotonic() + waves * limit + 30
-        results = [
+        return [
             _outcome(school_id, source, fut, max(deadline - time.monotonic(), 1.0), limit)
             for school_id, source, fut in pending
         ]
-    for r in results:
-        if r.status == "failed":
-            logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
-        else:
-            logger.info(
-                "source %s/%s: %s, %d items", r.school_id, r.source_id, r.status, len(r.posts)
-            )
-    return results
 
 
 def _site(url: str) -> str:
@@ -195,6 +252,15 @@ def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessm
     return assessments
 
 
+def analyse_in_parts(
+    posts: list[Post], schools: dict[str, SchoolConfig], parts: int
+) -> list[Assessment]:
+    """`analyse` in `parts` tasks run side by side (on a Dask cluster); the same assessments, in
+    the same order, as one task."""
+    futures = [analyse.submit(chunk, schools) for chunk in scale_out.chunks(posts, parts)]
+    return [a for future in futures for a in future.result()]
+
+
 @task(name="store", cache_policy=NO_CACHE)
 def store(
     warehouse: Warehouse,
@@ -214,8 +280,12 @@ def store(
     task_runner=ThreadPoolTaskRunner(max_workers=MAX_FETCH_WORKERS),  # type: ignore[arg-type]
     log_prints=True,
 )
-def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> dict:
-    """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
+def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, parts: int = 1) -> dict:
+    """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it.
+
+    `parts` > 1 cuts fetching and analysis into that many tasks, for a task runner that spreads
+    them (`schoolwatch run --task-runner dask`); the flow itself is the one writer.
+    """
     logger = get_run_logger()
     private_files()  # also when a Prefect worker runs the flow, not the schoolwatch command
     cfg = load_config(config_path)
@@ -224,10 +294,10 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
-    results = collect(cfg, warehouse)
+    results = collect(cfg, warehouse, parts)
     posts = [p for r in results for p in r.posts]
     schools = {s.id: s for s in cfg.schools}
-    assessments = analyse(posts, schools)
+    assessments = analyse_in_parts(posts, schools, parts) if parts > 1 else analyse(posts, schools)
     assessments = apply_escalation(posts, assessments, warehouse)
     stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
 
