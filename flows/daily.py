@@ -227,15 +227,20 @@ def apply_escalation(
 ) -> list[Assessment]:
     """Raise the rung of flagged posts whose author already has an action on an open case."""
     by_id = {p.post_id: p for p in posts}
-    recorded: dict[str, dict[tuple[str, str], int]] = {}
+
+    def poster(a: Assessment) -> Post | None:
+        post = by_id.get(a.post_id)
+        return post if a.categories and post is not None and post.author else None
+
+    asking = sorted({a.school_id for a in assessments if poster(a)})
+    # one read for every school: a trust's run would otherwise open the file once per school
+    recorded = warehouse.last_action_rungs_by_school(asking) if asking else {}
     out = []
     for a in assessments:
-        post = by_id.get(a.post_id)
-        if not a.categories or post is None or not post.author:
+        post = poster(a)
+        if post is None:
             out.append(a)
             continue
-        if a.school_id not in recorded:
-            recorded[a.school_id] = warehouse.last_action_rungs(a.school_id)
         last = recorded[a.school_id].get((_site(post.url), post.author))
         rung, reason = ladder.escalate(a.categories, last)
         out.append(replace(a, rung=rung, rung_reason=reason))
@@ -269,9 +274,12 @@ def store(
     results: list[FetchResult],
     posts: list[Post],
     assessments: list[Assessment],
+    retention_days: int | None = None,
 ) -> StoreSummary:
-    """The single writer step: one short write transaction for the whole run."""
-    return warehouse.store_run(run_id, started_at, results, assessments, posts=posts)
+    """The single writer step: one short write transaction for the whole run (retention too)."""
+    return warehouse.store_run(
+        run_id, started_at, results, assessments, posts=posts, retention_days=retention_days
+    )
 
 
 @flow(
@@ -299,7 +307,8 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
     schools = {s.id: s for s in cfg.schools}
     assessments = analyse_in_parts(posts, schools, parts) if parts > 1 else analyse(posts, schools)
     assessments = apply_escalation(posts, assessments, warehouse)
-    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
+    retention = cfg.warehouse.retention_days
+    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments, retention)
 
     summary.sources_ok = sum(r.status == "ok" for r in results)
     summary.sources_not_modified = sum(r.status == "not_modified" for r in results)
@@ -316,7 +325,7 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
             summary.flagged_by_severity[a.severity] = (
                 summary.flagged_by_severity.get(a.severity, 0) + 1
             )
-    summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
+    summary.purged = stored.purged
     try:
         warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
     except WarehouseError as e:  # analysts' copies are late; the alerts and digest still go

@@ -22,6 +22,7 @@ class StoreSummary:
     new_flagged: int = 0  # posts flagged now that were not flagged before
     cases_opened: int = 0
     fetches: int = 0
+    purged: int = 0  # unflagged mentions past retention, deleted in the same transaction
 
 
 @dataclass(frozen=True, slots=True)

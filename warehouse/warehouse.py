@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -154,6 +155,7 @@ class Warehouse:
         assessments: list[Assessment],
         *,
         posts: list[Post] | None = None,
+        retention_days: int | None = None,
     ) -> StoreSummary:
         """Store one run in one short write transaction.
 
@@ -161,18 +163,29 @@ class Warehouse:
         `mentions` are kept; a post is stored once, a changed raw item becomes a new version,
         and an assessment is added for a new post or version or a new classifier version.
         Newly flagged posts join their poster's open case or open one. Storing the same
-        input again adds nothing.
+        input again adds nothing. With `retention_days`, the same transaction also purges
+        (see `purge`), so a run takes the file for writing once.
         """
         batch = [p for r in results for p in r.posts] if posts is None else posts
-        return self._run(
-            lambda con: store.store_run(
-                con, run_id, started_at, results, batch, assessments, now=_now()
-            )
-        )
+
+        def work(con: duckdb.DuckDBPyConnection) -> StoreSummary:
+            now = _now()
+            summary = store.store_run(con, run_id, started_at, results, batch, assessments, now)
+            if retention_days is None:
+                return summary
+            return replace(summary, purged=maintenance.purge(con, now, retention_days))
+
+        return self._run(work)
 
     def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
         """`{(site, author): highest rung SLT recorded}` for posters with an open case."""
         return self._read(lambda con: cases.last_action_rungs(con, school_id))
+
+    def last_action_rungs_by_school(
+        self, school_ids: list[str]
+    ) -> dict[str, dict[tuple[str, str], int]]:
+        """`last_action_rungs` for each of `school_ids`, from one read of the file."""
+        return self._read(lambda con: cases.last_action_rungs_by_school(con, school_ids))
 
     # -- cases ----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -16,6 +16,7 @@ from tests.warehouse.builders import (
     flagged,
     make_assessment,
     make_post,
+    make_result,
     store,
 )
 from warehouse.maintenance import VIEWS
@@ -37,6 +38,18 @@ def test_purge_keeps_flagged_and_cased_posts(wh):
     ]  # fmt: skip
     assert count(wh, "assessments") == 3
     assert wh.purge(T0, retention_days=90) == 0
+
+
+def test_a_run_purges_in_its_own_write_transaction(wh):
+    now = datetime.now(UTC)  # a run purges by the clock
+    old = make_post(1, fetched_at=now - timedelta(days=100))
+    store(wh, [(old, make_assessment(old))])
+    new = make_post(2, fetched_at=now)
+    summary = wh.store_run(
+        "run-2", now, [make_result([new])], [make_assessment(new)], retention_days=90
+    )
+    assert (summary.new_posts, summary.purged) == (1, 1)
+    assert wh.query("SELECT post_id FROM posts")[1] == [("p2",)]
 
 
 def test_snapshot_writes_each_view_to_parquet(wh, tmp_path):
