@@ -13,6 +13,7 @@ not changed gets 304 with no body, as real feeds do. The sources are spread over
         site.counts()                                # {200: n, 304: n, ...} answers so far
         site.change(10)                              # 10 sources get one new post each
         site.delay(0, seconds=30)                    # source 0 answers after 30 s
+        site.max_in_flight                           # per host: most requests at once
 
 Everything is fictional and generated from a fixed seed: the same arguments give the same
 schools, posts and bytes (dates are relative to when the site was started).
@@ -33,6 +34,9 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from schoolwatch.config import SchoolConfig
+from schoolwatch.models import Post
 
 KINDS = ("rss", "atom", "forum")
 MENTION_SHARE = 0.8  # the rest of the posts name no school (off-topic threads, other news)
@@ -252,6 +256,8 @@ class FixtureSites:
         self._now = now
         self._lock = threading.Lock()
         self._counts: Counter[int] = Counter()
+        self._in_flight: Counter[int] = Counter()
+        self.max_in_flight: Counter[int] = Counter()  # per host: most requests answered at once
         self.sources: list[Source] = []
         self._by_route: dict[tuple[int, str], Source] = {}
         for school in self.schools:
@@ -270,6 +276,10 @@ class FixtureSites:
         published = self._now - timedelta(hours=k + 1, minutes=self._rng.randrange(60))
         return _post(self._rng, source.school, guid, published)
 
+    @staticmethod
+    def default_now() -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
     # -- what tests and the bench read ------------------------------------------------------
 
     @property
@@ -281,6 +291,30 @@ class FixtureSites:
     def expected_mentions(self) -> int:
         """Posts that name the school they were collected for (each should be stored once)."""
         return sum(p.mentions for s in self.sources for p in s.posts)
+
+    def analysis_batch(self) -> tuple[list[Post], dict[str, SchoolConfig]]:
+        """Every served post as the fetch stage would hand it to analysis, and the schools."""
+        fetched = self._now
+        posts = [
+            Post(
+                post_id=p.guid,
+                source_id=s.id,
+                school_id=s.school.id,
+                url=f"https://bench.example/{s.id}/{p.guid}",
+                guid=p.guid,
+                title=p.title,
+                text=p.text,
+                author=p.author,
+                published_at=p.published,
+                fetched_at=fetched,
+                raw=p.text.encode(),
+                local=s.kind == "forum",
+            )
+            for s in self.sources
+            for p in s.posts
+        ]
+        schools = {s.id: SchoolConfig(id=s.id, name=s.name, names=[s.short]) for s in self.schools}
+        return posts, schools
 
     def url(self, source: Source) -> str:
         return f"{self.origins[source.host_index]}{source.path}"
@@ -388,8 +422,17 @@ class FixtureSites:
                 source.last_modified,
                 source.delay_s,
             )
-        if delay:
-            time.sleep(delay)
+        with self._lock:
+            self._in_flight[host_index] += 1
+            self.max_in_flight[host_index] = max(
+                self.max_in_flight[host_index], self._in_flight[host_index]
+            )
+        try:
+            if delay:
+                time.sleep(delay)
+        finally:
+            with self._lock:
+                self._in_flight[host_index] -= 1
         validators = {"ETag": etag, "Last-Modified": modified}
         status = 304 if _not_modified(headers, etag, modified) else 200
         with self._lock:
@@ -451,7 +494,7 @@ def serve_sites(
         posts_per_source,
         hosts,
         seed,
-        (now or datetime.now(UTC)).replace(microsecond=0),
+        now or FixtureSites.default_now(),
     )
     with ExitStack() as stack:
         for i in range(hosts):
