@@ -5,6 +5,7 @@ Everything here runs on a connection already inside the run's single transaction
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -59,7 +60,16 @@ class Flagging:
 
 def site_of(url: str) -> str:
     """The host of a post's URL: with the author name it identifies one poster."""
-    return urlsplit(url).hostname or ""
+    head = url.split("/", 3)[:3]  # scheme, "", netloc: all the host depends on
+    if len(head) < 3 or "?" in head[2] or "#" in head[2]:
+        return urlsplit(url).hostname or ""
+    return _host("/".join(head))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host(origin: str) -> str:
+    """A run's thousands of post URLs share a few origins: each is parsed once."""
+    return urlsplit(origin).hostname or ""
 
 
 def sha256_hex(raw: bytes) -> str:
