@@ -8,6 +8,7 @@ every source unchanged.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -45,6 +46,7 @@ def test_parts_for_a_cluster():
     assert parts_for(1) == 4
 
 
+FIXTURE_GUID = re.compile(r"[\w-]+-(?:rss|atom|forum)-\d{2}-\d{4}")
 MENTIONS = "SELECT school_id, post_id, url, sentiment, categories, severity, rung FROM mentions"
 
 
@@ -84,3 +86,26 @@ def test_a_trust_run_on_dask_stores_what_the_thread_pool_stores(prefect_harness,
     assert again["sources_not_modified"] == 12 and again["new_posts"] == 0
     health = "SELECT school_id, source_id, last_status, items_last_run FROM source_health"
     assert len(_rows(dask_db, health)) == 12
+
+
+@pytest.mark.slow
+def test_the_200_source_trust_run_stores_each_mention_once(prefect_harness, tmp_path):
+    """8 schools x 25 sources x 25 posts: every post that names its school is stored, once,
+    under its school; posts that name none are not; the unchanged re-run adds nothing."""
+    from flows.daily import daily_monitor
+
+    with serve_sites() as site:
+        config = site.write_config(tmp_path)
+        cold = daily_monitor(config_path=str(config), send=False)
+        site.reset_counts()
+        again = daily_monitor(config_path=str(config), send=False)
+        assert site.counts() == {304: 200}
+    expected = sorted((s.school.id, p.guid) for s in site.sources for p in s.posts if p.mentions)
+    stored = _rows(tmp_path / "schoolwatch.duckdb", "SELECT school_id, guid FROM posts")
+    assert len(stored) == len(expected) == site.expected_mentions == cold["new_posts"]
+    # the fixture's guid inside the stored one (feeds' guids, Atom tags, forum anchors)
+    found = [(school, FIXTURE_GUID.search(guid)) for school, guid in stored]
+    assert sorted((school, m.group()) for school, m in found if m) == expected
+    assert again["sources_not_modified"] == 200 and again["new_posts"] == 0
+    versions = "SELECT count(*), count(DISTINCT (school_id, post_id)) FROM post_contents"
+    assert _rows(tmp_path / "schoolwatch.duckdb", versions) == [(len(expected), len(expected))]
