@@ -1,9 +1,9 @@
 """Spreading a run over Dask: the parts, and a real run on a real LocalCluster.
 
 A trust's config (three schools, twelve sources on three hosts) is run once with the thread
-pool and once through prefect-dask's DaskTaskRunner on a LocalCluster (one in-process worker,
-four threads): both must store the same mentions, each once, and the Dask re-run must find
-every source unchanged.
+pool and once through prefect-dask's DaskTaskRunner on a LocalCluster it starts (one
+in-process worker, four threads): both must store the same mentions, each once; a re-run on an
+existing cluster, given by its address, must find every source unchanged.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 
 @pytest.mark.slow
 def test_a_trust_run_on_dask_stores_what_the_thread_pool_stores(prefect_harness, tmp_path):
+    from distributed import LocalCluster
+
     from flows.daily import daily_monitor
     from flows.scale_out import dask_task_runner
 
@@ -72,7 +74,12 @@ def test_a_trust_run_on_dask_stores_what_the_thread_pool_stores(prefect_harness,
         by_threads = daily_monitor(config_path=str(threads_cfg), send=False)
         by_dask = on_dask(config_path=str(dask_cfg), send=False, parts=4)
         site.reset_counts()
-        again = on_dask(config_path=str(dask_cfg), send=False, parts=4)
+        # the re-run on an existing cluster, by its scheduler's address
+        with LocalCluster(n_workers=1, threads_per_worker=2, processes=False) as cluster:
+            on_cluster = daily_monitor.with_options(
+                task_runner=dask_task_runner(cluster.scheduler_address)  # type: ignore[arg-type]
+            )
+            again = on_cluster(config_path=str(dask_cfg), send=False, parts=4)
         assert site.counts() == {304: 12}  # one conditional request per source, nothing new
 
     threads_db = tmp_path / "threads" / "schoolwatch.duckdb"
