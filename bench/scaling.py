@@ -1,13 +1,13 @@
 """Wall time of whole runs against the number of sources: the curve in docs/scaling.md.
 
-    uv run python -m bench.scaling [--sizes 50,100,200,400] [--dask] [--repeat 1]
+    uv run python -m bench.scaling [--sizes 50,100,200,400] [--runners threads,dask]
 
 For each size, a fresh warehouse and `schoolwatch run --no-send` as its own process against
 the fixture (bench/fixture_sites.py: 25 sources of 25 posts per school, 2, 4, 8 and 16
 schools): the cold run, then the same sources again (every one answers 304). A trivial Prefect
 flow is timed before each size, in the same PREFECT_HOME, so each run can be read beyond
-Prefect's own floor on a machine whose load changes. With `--dask`, each size is also run with
-`--task-runner dask` (a LocalCluster of one worker process per core). Every cold run must store
+Prefect's own floor on a machine whose load changes. With `--runners threads,dask`, each size
+is also run with `--task-runner dask` (a LocalCluster of one worker process per core). Every cold run must store
 each mention once: the count is checked against the fixture's.
 """
 
@@ -101,7 +101,7 @@ def measure(sizes: list[int], runners: list[str]) -> list[SizeFigures]:
         tmp = Path(tmp_name)
         env = _env(tmp / "prefect")
         timed(TRIVIAL, env)  # the first flow in a fresh PREFECT_HOME creates its database
-        return [measure_size(n, r, env, tmp) for r in runners for n in sizes]
+        return [measure_size(n, r, env, tmp) for n in sizes for r in runners]
 
 
 def table(figures: list[SizeFigures]) -> list[str]:
@@ -122,11 +122,13 @@ def table(figures: list[SizeFigures]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scaling", description=__doc__)
     parser.add_argument("--sizes", default="50,100,200,400", help="numbers of sources")
-    parser.add_argument("--dask", action="store_true", help="also with --task-runner dask")
+    parser.add_argument(
+        "--runners", default="threads", help="task runners, comma-separated: threads, dask"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / ".bench" / "scaling.json")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    figures = measure(sizes, ["threads", "dask"] if args.dask else ["threads"])
+    figures = measure(sizes, args.runners.split(","))
     print("\n".join(table(figures)))
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n")
