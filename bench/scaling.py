@@ -7,8 +7,8 @@ the fixture (bench/fixture_sites.py: 25 sources of 25 posts per school, 2, 4, 8 
 schools): the cold run, then the same sources again (every one answers 304). A trivial Prefect
 flow is timed before each size, in the same PREFECT_HOME, so each run can be read beyond
 Prefect's own floor on a machine whose load changes. With `--runners threads,dask`, each size
-is also run with `--task-runner dask` (a LocalCluster of one worker process per core). Every cold run must store
-each mention once: the count is checked against the fixture's.
+is also run with `--task-runner dask` (a LocalCluster of one worker process per core). Every
+cold run must store each mention once: the count is checked against the fixture's.
 """
 
 from __future__ import annotations
