@@ -94,8 +94,7 @@ def classify(
         cued = _cued(cat, cues, book, chosen)
         p = probs.get(cat, 0.0)
         if cat == "threat" and "#threat_cue" not in cues:
-            # only a forward-looking cue ("needs to", "better"), no word of serious violence,
-            # a weapon or death: the model must be surer
+            # no word of serious violence, a weapon or death: the model must be surer
             p = p if p >= book.thresholds.get("threat_without_cue", 1.0) else 0.0
         if cat in ruled or combined or (cued and _model_says(cat, p, signals, book)):
             chosen.append(cat)
@@ -366,11 +365,10 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
 
 def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
     if cat == "threat":
-        # a model-only threat needs serious violence, a weapon or death named in the post, or
-        # a forward-looking cue (an intent, a wish, a warning), and none of it set aside as
-        # sport, a game, an exam, the writer themself, a quotation, a news report
-        cued = "#threat_cue" in cues or "#rule:forward.intent" in cues
-        return cued and "#countered" not in cues
+        # a model-only threat is never one that counter-evidence (sport, a game, an exam, the
+        # writer themself, a quotation, a news report) sets aside; without a word of serious
+        # violence, a weapon or death the model must also be surer (`threat_without_cue`)
+        return "#countered" not in cues
     """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
     and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)

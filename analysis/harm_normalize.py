@@ -44,9 +44,20 @@ def _unleet(m: re.Match[str]) -> str:
     return "".join(_LEET.get(c, c) for c in core) + word[len(core) :]
 
 
+# one-letter words that often stand beside a spaced-out word: "u k i l l", "k i l l u"
+_LONE_FIRST = frozenset("iua")
+_LONE_LAST = frozenset("u")
+
+
 def _unspace(m: re.Match[str]) -> str:
-    letters = m.group(0)[::2]
-    return letters + " " * (len(m.group(0)) - len(letters))
+    run = m.group(0)
+    letters = run[::2]
+    head = tail = ""
+    if len(letters) >= 5 and letters[0] in _LONE_FIRST:
+        head, run, letters = run[:2], run[2:], letters[1:]
+    if len(letters) >= 5 and letters[-1] in _LONE_LAST:
+        tail, run, letters = run[-2:], run[:-2], letters[:-1]
+    return head + letters + " " * (len(run) - len(letters)) + tail
 
 
 _RUN = re.compile(r"([a-z])\1{2,}")

@@ -72,6 +72,8 @@ class FrameBook:
     strong_cue: re.Pattern[str]  # serious violence, a weapon, death: what a model-only threat needs
     version: str
     slot_patterns: dict[str, re.Pattern[str]]  # each slot on its own, whole words
+    # words just before a quotation that make it a report of what someone said or posted
+    reported: re.Pattern[str] | None = None
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -238,7 +240,16 @@ def parse_frames(raw: dict) -> FrameBook:
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
     slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
-    return FrameBook(frames, counters, strong_cue, str(raw.get("version", "1")), slot_patterns)
+    quote: dict = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
+    reported = quote.get("reported")
+    return FrameBook(
+        frames,
+        counters,
+        strong_cue,
+        str(raw.get("version", "1")),
+        slot_patterns,
+        re.compile(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -275,12 +286,35 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 _QUOTED = re.compile(r"""(?:^|(?<=[\s:(]))(['"“])(?=\S)(.{3,300}?)(?:['"”])(?=[\s.,!?;:)]|$)""")
 
 
+# how far before a quotation a word may say that it reports what someone said ("saying '...'"),
+# and how far after it ("the '...' message")
+REPORT_REACH = 60
+REPORT_AFTER = 12
+
+
+def _quotation(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The quotation (in quotation marks) that holds `start:end`, if any."""
+    return next((m for m in _QUOTED.finditer(text) if m.start() <= start and end <= m.end()), None)
+
+
 def _inside_quotes(text: str, start: int, end: int) -> bool:
-    return any(m.start() <= start and end <= m.end() for m in _QUOTED.finditer(text))
+    return _quotation(text, start, end) is not None
+
+
+def _reported(book: FrameBook, text: str, quote: re.Match[str]) -> bool:
+    """Is this quotation a report of what someone said or posted ("a boy saying '...'")?"""
+    if book.reported is None:
+        return False
+    s_lo, _ = _sentence(text, quote.start(), quote.start())
+    lo = max(s_lo, quote.start() - REPORT_REACH)
+    if book.reported.search(text, lo, quote.start()) is not None:
+        return True
+    return book.reported.search(text, quote.end(), quote.end() + REPORT_AFTER) is not None
 
 
 def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
-    if _inside_quotes(text, start, end):
+    quote = _quotation(text, start, end)
+    if quote is not None and not _reported(book, text, quote):
         return next((c for c in book.counters if c.name == "quote"), None)
     s_lo, s_hi = _sentence(text, start, end)
     lo, hi = max(s_lo, start - COUNTER_REACH), min(s_hi, end + COUNTER_REACH)

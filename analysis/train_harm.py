@@ -50,6 +50,15 @@ WRITERS = (
     "oakroyd",
     "sallowfield",
     "carnmoyle",
+    "pendlecross",
+    "ellerby",
+    "saltmere",
+    "mersevale",
+    "brickfield",
+    "tynemouthfold",
+    "cwmderi",
+    "hollinbrigg",
+    "fenwold",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2

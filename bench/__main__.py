@@ -13,7 +13,6 @@ under ten minutes on a quiet 2-core machine.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import backfill, warehouse_rate
+from bench import backfill, cores, fixed_cost, warehouse_rate
 from bench.corpus import Corpus
 from bench.figures import Figure
 
@@ -45,7 +44,6 @@ def cpu_reference() -> Figure:
 
 def whole_runs(quick: bool) -> list[Figure]:
     """A trivial flow, one source, 200 sources cold and unchanged (bench/fixed_cost.py)."""
-    fixed_cost = importlib.import_module("bench.fixed_cost")
     f = fixed_cost.measure_fixed_cost(1 if quick else 2)
     beyond = f.beyond()
     runs = "1 run" if quick else "median of 2"
@@ -88,7 +86,6 @@ def whole_runs(quick: bool) -> list[Figure]:
 
 def every_core(quick: bool) -> list[Figure]:
     """Analysis on one core and on all cores, same posts, same run (bench/cores.py)."""
-    cores = importlib.import_module("bench.cores")
     f = cores.measure_cores(500 if quick else 2000, 1 if quick else 3)
     return [
         Figure("analysis, one core", f.one_core_posts_s, "posts/s"),

@@ -88,18 +88,23 @@ def send_school_digest(
     out: TextIO | None = None,
     config_hint: str = "schoolwatch.toml",
     journal: Journal | None = None,
+    board_url: str | None = None,
 ) -> DigestOutcome:
     """Render and send one school's digest to `digest_to`; never raises `DeliveryError`.
 
-    With nothing new, a digest goes at most once a day: the overdue cases, or (unless
+    With nothing new, a digest goes at most once a day: the overdue cases and the reported posts
+    still online, or (unless
     `send_empty = false`) a "nothing needs action" message. `dry_run`
     prints its headers and text to `out` (default stdout) and marks nothing. Threats below
     `min_confidence` are listed as possible threats to check. Each message is recorded in
-    `journal` before it is sent, and dropped from it if it was not accepted.
+    `journal` before it is sent, and dropped from it if it was not accepted. With
+    `board_url` each case links to its page on the case board.
     """
     if not data.items and not _reminder_due(data, school):
         return DigestOutcome(school.id, "skipped")
-    rendered = render_digest(data, school, config_hint=config_hint, min_confidence=min_confidence)
+    rendered = render_digest(
+        data, school, config_hint=config_hint, min_confidence=min_confidence, board_url=board_url
+    )
     summary = digest_markdown(data, school, min_confidence=min_confidence)
     try:
         if dry_run:
@@ -113,7 +118,11 @@ def send_school_digest(
             if part is data:
                 return build_message(rendered, email_cfg.from_, school.digest_to)
             again = render_digest(
-                part, school, config_hint=config_hint, min_confidence=min_confidence
+                part,
+                school,
+                config_hint=config_hint,
+                min_confidence=min_confidence,
+                board_url=board_url,
             )
             return build_message(again, email_cfg.from_, school.digest_to)
 
@@ -162,8 +171,9 @@ def send_school_digest(
 
 def _reminder_due(data: DigestData, school: SchoolConfig) -> bool:
     """Whether a digest with nothing new goes out: at most one a day (London time), listing
-    the overdue cases, or saying "nothing needs action" to prove the monitor ran."""
-    if not (data.overdue or school.send_empty):
+    the overdue cases and reported posts still online, or saying "nothing needs action" to
+    prove the monitor ran."""
+    if not (data.overdue or data.still_online or school.send_empty):
         return False
     if data.last_digest_at is None:
         return True
@@ -192,13 +202,16 @@ def _alert_one(
     email_cfg: EmailConfig,
     config_hint: str,
     min_confidence: float,
+    board_url: str | None = None,
 ) -> str:
     if is_safeguarding(item):
         # Details go only to the DSL: never fall back to the wider digest list.
         render, recipients = render_safeguarding, school.alert_to
     else:
         render, recipients = render_alert, school.alert_to or school.digest_to
-    rendered = render(item, school, config_hint=config_hint, min_confidence=min_confidence)
+    rendered = render(
+        item, school, config_hint=config_hint, min_confidence=min_confidence, board_url=board_url
+    )
     if not recipients:
         raise DeliveryError(f"school {school.id}: no alert_to configured")
     return deliver(build_message(rendered, email_cfg.from_, recipients), email_cfg)
@@ -211,6 +224,7 @@ def send_alerts(
     *,
     min_confidence: float,
     config_hint: str = "schoolwatch.toml",
+    board_url: str | None = None,
 ) -> AlertOutcome:
     """Send one immediate alert per critical or safeguarding item not yet alerted.
 
@@ -229,7 +243,9 @@ def send_alerts(
             skipped.append(item.post_id)
             continue
         try:
-            where.append(_alert_one(item, school, email_cfg, config_hint, min_confidence))
+            where.append(
+                _alert_one(item, school, email_cfg, config_hint, min_confidence, board_url)
+            )
         except DeliveryError as e:
             log.warning("alert for %s (%s) not sent: %s", item.post_id, school.id, e)
             failed.append((item.post_id, str(e)))

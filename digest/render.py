@@ -24,6 +24,7 @@ from digest.chart import sentiment_chart
 from digest.excerpt import clean
 from digest.policy import categories_text
 from digest.safeguarding import alleges_staff_harmed_child, is_safeguarding
+from digest.still_online import still_online_section
 from digest.view import (
     CHART_CID,
     alert_view,
@@ -90,13 +91,15 @@ def render_digest(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The daily digest for one school: what needs action first, then the summary.
 
+    Reported posts still online 48 hours after the report follow the cases.
     With no new items and nothing overdue it is the short "nothing needs action" message that
     proves the monitor ran (still with the summary and failing sources, without the chart).
     """
-    chart = bool((data.items or data.overdue) and data.history)
+    chart = bool((data.items or data.overdue or data.still_online) and data.history)
     view = digest_view(
         data,
         school.name,
@@ -104,6 +107,8 @@ def render_digest(
         min_confidence=min_confidence,
         config_hint=config_hint,
         chart=chart,
+        still_online=still_online_section(data.still_online, min_confidence=min_confidence),
+        board_url=board_url,
     )
     text, page = _render("digest", view)
     images = ((CHART_CID, sentiment_chart(data.history)),) if chart else ()
@@ -116,6 +121,7 @@ def render_alert(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The immediate alert for one critical item, to `alert_to`."""
     cats = categories_text(item.categories).lower() or item.severity
@@ -132,6 +138,7 @@ def render_alert(
         note="Call 999 if anyone is in danger now." if "threat" in item.categories else None,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)
@@ -158,6 +165,7 @@ def render_safeguarding(
     *,
     config_hint: str = "schoolwatch.toml",
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    board_url: str | None = None,
 ) -> RenderedEmail:
     """The full item for the DSL (`alert_to`), with the LADO / data-protection note.
 
@@ -175,6 +183,7 @@ def render_safeguarding(
         note=_DATA_NOTE if personal and not alleges_staff_harmed_child(item) else _LADO_NOTE,
         min_confidence=min_confidence,
         config_hint=config_hint,
+        board_url=board_url,
     )
     text, page = _render("alert", view)
     return RenderedEmail(subject, text, page)
@@ -225,5 +234,7 @@ def digest_markdown(
         ]
     else:
         lines.append("Nothing needs action.")
+    if data.still_online:
+        lines += ["", f"Still online 48 hours after the report: {len(data.still_online)}."]
     lines += ["", f"Failing sources: {len(view.failing)} of {len(data.sources)}."]
     return "\n".join(lines) + "\n"

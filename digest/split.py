@@ -2,7 +2,8 @@
 
 A server with a size limit refuses an oversized message on every run, forever; so a digest that
 would pass the limit goes as "Digest 1 of 3", "Digest 2 of 3", … with every new item in exactly
-one of them (the overdue list and the summary in the first only). An item too big for a message
+one of them (the overdue list, the reported posts still online and the summary in the first
+only). An item too big for a message
 on its own is summarised: its title, a note of how long the post is, and where the full text is
 kept (`schoolwatch cases show <case id>`). Pure functions apart from rendering.
 """
@@ -71,7 +72,12 @@ def split_digest(data: DigestData, build: Build, limit: int) -> list[DigestPart]
 
 
 def _part(data: DigestData, items: Sequence[FlaggedItem], *, first: bool) -> DigestData:
-    return replace(data, items=tuple(items), overdue=data.overdue if first else ())
+    return replace(
+        data,
+        items=tuple(items),
+        overdue=data.overdue if first else (),
+        still_online=data.still_online if first else (),
+    )
 
 
 def _groups(

@@ -15,9 +15,10 @@ import re
 import shlex
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.chart import spike
@@ -26,6 +27,9 @@ from digest.policy import ALERT_TO, ALERT_TO_SHORT, RungText, categories_text, r
 from digest.safeguarding import is_safeguarding
 from digest.urgency import is_confident_critical, is_possible_threat, threat_confidence
 from schoolwatch.models import DaySentiment, DigestData, FlaggedItem, SourceHealth
+
+if TYPE_CHECKING:  # built by digest.still_online, which uses this module's helpers
+    from digest.still_online import StillOnlineSection
 
 LONDON = ZoneInfo("Europe/London")
 CHART_CID = "sentiment-chart"
@@ -85,6 +89,7 @@ class CaseView:
     rung: RungText
     lead: PostView
     others: tuple[PostView, ...] = ()
+    board: str | None = None  # the case's page on the case board, when one is configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,7 @@ class DigestView:
     not_monitored: str
     record_hint: str
     footer: str
+    still_online: StillOnlineSection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +131,7 @@ class AlertView:
     note: str | None
     case: CaseView
     next_step: RungText
-    record: str  # the command that records an action on the case
+    record: str  # the command that records an action on the case ("" with a case board)
     footer: str
 
 
@@ -181,6 +187,23 @@ def record_command(case_id: str | None, rung: int | str, config_hint: str) -> st
     return (
         f'schoolwatch cases action {case} --rung {rung} --note "..." --by "..." '
         f"--config {shlex.quote(config_hint)}"
+    )
+
+
+def board_link(board_url: str | None, case_id: str | None) -> str | None:
+    """The case's page on the case board ("{base_url}/cases/C-000011"), or None without one."""
+    if not board_url or not case_id:
+        return None
+    return f"{board_url.rstrip('/')}/cases/{quote(case_id, safe='')}"
+
+
+def _on_board(parts: tuple[SectionView, ...], board_url: str | None) -> tuple[SectionView, ...]:
+    """The sections with each case linked to its page on the case board."""
+    if not board_url:
+        return parts
+    return tuple(
+        replace(s, cases=tuple(replace(c, board=board_link(board_url, c.case_id)) for c in s.cases))
+        for s in parts
     )
 
 
@@ -440,8 +463,12 @@ def short_school_name(name: str, school_id: str) -> str:
 
 def subject(data: DigestData, parts: Sequence[SectionView], short_name: str) -> str:
     """`St Aldric's: 1 critical, 3 need action, 2 complaints — Mon 23 Nov` (no zero counts)."""
-    counts = ", ".join(_counts(parts)) or "nothing needs action"
-    return f"{short_name}: {counts} — {day_text(data.generated_at)}"
+    return _subject(data, _counts(parts), short_name)
+
+
+def _subject(data: DigestData, counts: Sequence[str], short_name: str) -> str:
+    said = ", ".join(counts) or "nothing needs action"
+    return f"{short_name}: {said} — {day_text(data.generated_at)}"
 
 
 def _banner(parts: Sequence[SectionView]) -> tuple[str, str]:
@@ -534,17 +561,26 @@ def digest_view(
     min_confidence: float,
     config_hint: str,
     chart: bool,
+    still_online: StillOnlineSection | None = None,
+    board_url: str | None = None,
 ) -> DigestView:
-    """Everything one school's digest shows, in order."""
-    parts = sections(data, min_confidence)
+    """Everything one school's digest shows, in order; `still_online` is the list of reported
+    posts still online (`digest.still_online`), after the cases. With `board_url` (the case
+    board's address) each case links to its page there, and no command line is shown."""
+    parts = _on_board(sections(data, min_confidence), board_url)
     failing = _failing(data.sources)
     banner, colour = _banner(parts)
+    counts = _counts(parts)
+    if still_online is not None:
+        counts.append(f"{len(still_online.lines)} still online after report")
+        if not parts:
+            banner, colour = "Action needed", COLOURS["action"]
     return DigestView(
-        subject=subject(data, parts, short_name),
+        subject=_subject(data, counts, short_name),
         title=f"{school_name} · {day_text(data.generated_at)}",
         banner=banner,
         banner_colour=colour,
-        counts=" · ".join(_counts(parts)),
+        counts=" · ".join(counts),
         sections=parts,
         summary=_summary(data),
         spike=spike(data.history),
@@ -552,13 +588,18 @@ def digest_view(
         sources=_sources_line(data.sources, len(failing)),
         failing=failing,
         not_monitored=NOT_MONITORED,
-        record_hint=(
-            "To record what you did: " + record_command("CASE_ID", "RUNG", config_hint)
-            if parts
-            else ""
-        ),
+        record_hint=_record_hint(bool(parts), config_hint, board_url),
         footer=f"schoolwatch · {school_name} · generated {when_text(data.generated_at)} (UK time)",
+        still_online=still_online,
     )
+
+
+def _record_hint(any_cases: bool, config_hint: str, board_url: str | None) -> str:
+    if not any_cases:
+        return ""
+    if board_url:
+        return "To record what you did, open the case on the case board."
+    return "To record what you did: " + record_command("CASE_ID", "RUNG", config_hint)
 
 
 def alert_view(
@@ -571,8 +612,12 @@ def alert_view(
     note: str | None,
     min_confidence: float,
     config_hint: str,
+    board_url: str | None = None,
 ) -> AlertView:
-    """An email about one item, in full (for the DSL, or a critical item for `alert_to`)."""
+    """An email about one item, in full (for the DSL, or a critical item for `alert_to`).
+
+    With `board_url` the case links to its page on the case board instead of showing the
+    command that records an action."""
     now = item.first_seen_at
     case = case_view(
         [item],
@@ -582,15 +627,16 @@ def alert_view(
         immediate=item.severity == "critical",
         full=True,
     )
+    board = board_link(board_url, item.case_id)
     return AlertView(
         subject=subject,
         banner=banner,
         colour=COLOURS[colour],
         intro=intro,
         note=note,
-        case=case,
+        case=replace(case, board=board),
         next_step=rung_text(item.rung),
-        record=record_command(item.case_id, item.rung, config_hint),
+        record="" if board else record_command(item.case_id, item.rung, config_hint),
         footer=f"schoolwatch · found {when_text(item.first_seen_at)} (UK time)",
     )
 
@@ -603,6 +649,7 @@ __all__ = [
     "PostView",
     "SectionView",
     "alert_view",
+    "board_link",
     "digest_view",
     "record_command",
     "respond_label",

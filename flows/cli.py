@@ -53,16 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="one full cycle now: collect, analyse, store, alert, digest",
         description="Run one full cycle now (the daily-monitor flow, in-process). "
-        "Exits 0 when the cycle completed, even if some sources failed: they are "
-        "reported in source_health and in the digest. Exits 1, with one line, when an "
-        "alert or the digest was not delivered: nothing undelivered is marked sent, and "
-        "the next run sends it.",
+        "It also re-checks the posts SLT reported (an action at rung 2 or higher) and "
+        "records whether each is still online. Exits 0 when the cycle completed, even if "
+        "some sources failed: they are reported in source_health and in the digest. "
+        "Exits 1, with one line, when an alert or the digest was not delivered: nothing "
+        "undelivered is marked sent, and the next run sends it.",
     )
     _add_config(p)
     p.add_argument(
         "--no-send",
         action="store_true",
-        help="collect, analyse and store only; send no alert or digest",
+        help="collect, analyse, store and re-check reported posts only; send no alert or digest",
     )
     p.add_argument(
         "--task-runner",
@@ -194,20 +195,35 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_cases(sub: argparse._SubParsersAction) -> None:
     cases = sub.add_parser(
         "cases",
-        help="list, show, act on, close and export cases",
+        help="list, show, act on, close and export cases; verify evidence bundles",
         description="Cases group the flagged posts of one author on one site.",
     )
     csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
 
-    p = csub.add_parser("list", help="list cases (default: open ones)")
+    p = csub.add_parser(
+        "list",
+        help="list cases (default: open ones), most urgent first",
+        description="List cases by respond-by, most urgent first. --format json prints a JSON "
+        "array of objects with case_id, school_id, site, author, status, recommended_rung "
+        "(the ladder's next rung), last_action_rung, respond_by, post_ids, and severity, "
+        "opened_at, closed_at, last_action_at.",
+    )
     _add_config(p)
     p.add_argument("--status", choices=["open", "closed", "all"], default="open")
     p.add_argument("--school", metavar="ID", help="only this school")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="(default: table)")
     p.set_defaults(func=cmd_cases_list)
 
-    p = csub.add_parser("show", help="one case: its posts, categories, actions")
+    p = csub.add_parser(
+        "show",
+        help="one case: its posts, categories, actions, whether reported posts are online",
+        description="Show one case. --format json prints one object with the fields of "
+        "'cases list --format json' plus posts (each with its text, categories, confidence "
+        "and evidence), actions, closed_by and close_note.",
+    )
     _add_config(p)
     p.add_argument("case_id")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="(default: text)")
     p.set_defaults(func=cmd_cases_show)
 
     p = csub.add_parser("action", help="record an action SLT took on a case")
@@ -232,11 +248,39 @@ def _add_cases(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--by", required=True, help="who closed it")
     p.set_defaults(func=cmd_cases_close)
 
-    p = csub.add_parser("export", help="export a case's evidence bundle (raw posts, hashes, times)")
+    p = csub.add_parser(
+        "export",
+        help="write a case's evidence bundle: a zip of every version, screen prints, hashes",
+        description="Write DIR/<case id>.zip: every stored version of every post (raw bytes as "
+        "fetched and text), metadata.json per post (URL, fetch times, HTTP status and Date, "
+        "sha256, hash chain), the action log, summary.html, a time-stamped screen print of "
+        "each post's page taken with headless Chromium ([evidence] in the config; without "
+        "Chromium the summary says none was taken and why), a pre-filled notice of complaint "
+        "for defamation cases, and MANIFEST.sha256. Check it later with 'cases verify'.",
+    )
     _add_config(p)
     p.add_argument("case_id")
     p.add_argument("--out", default=".", metavar="DIR", help="where to write it (default: .)")
+    p.add_argument(
+        "--no-screen-prints", action="store_true", help="take no screen prints (offline)"
+    )
     p.set_defaults(func=cmd_cases_export)
+
+    p = csub.add_parser(
+        "verify",
+        help="check an evidence bundle against its MANIFEST.sha256, or the warehouse's hash chain",
+        description="With BUNDLE (the zip, or the folder it unzips to): recompute the sha256 of "
+        "every file and compare with MANIFEST.sha256. With --warehouse: recompute every stored "
+        "version's sha256 and hash chain, so an edited, deleted or unsealed row is found. "
+        "Prints 'all N files match' (or 'all N versions match') and exits 0; otherwise one "
+        "line per problem, naming the file or row, and exits 1.",
+    )
+    p.add_argument("bundle", nargs="?", metavar="BUNDLE", help="an exported C-000011.zip")
+    p.add_argument(
+        "--warehouse", action="store_true", help="check the configured warehouse's hash chain"
+    )
+    _add_config(p)
+    p.set_defaults(func=cmd_cases_verify)
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -337,19 +381,28 @@ def _delivery_failed(failures: Sequence[str]) -> int:
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
-    from flows.report import print_table
+    from flows.report import print_json, print_table
 
     status = None if args.status == "all" else args.status
     rows = _warehouse(args).list_cases(school_id=args.school, status=status)
+    if args.format == "json":
+        print_json([r.as_json() for r in rows])
+        return 0
     cols = ["case_id", "school_id", "author", "site", "status", "rung", "posts", "respond_by"]
     print_table(cols, [tuple(getattr(r, c, None) for c in cols) for r in rows])
     return 0
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
-    from flows.report import print_case
+    from flows.report import print_case, print_json, print_removal
 
-    print_case(_warehouse(args).case_detail(args.case_id))
+    warehouse = _warehouse(args)
+    detail = warehouse.case_detail(args.case_id)
+    if args.format == "json":
+        print_json(detail.as_json())
+    else:
+        print_case(detail)
+        print_removal(warehouse.case_removal(args.case_id))
     return 0
 
 
@@ -366,8 +419,36 @@ def cmd_cases_close(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_export(args: argparse.Namespace) -> int:
-    path = _warehouse(args).export_evidence(args.case_id, Path(args.out))
+    from flows.evidence import export_case
+
+    path = export_case(
+        _config(args),
+        _warehouse(args),
+        args.case_id,
+        Path(args.out),
+        screen_prints=not args.no_screen_prints,
+    )
     print(f"evidence bundle written to {path}")
+    return 0
+
+
+def cmd_cases_verify(args: argparse.Namespace) -> int:
+    if (args.bundle is None) == (not args.warehouse):
+        _say("cases verify: give a BUNDLE to check, or --warehouse (one of the two)")
+        return EXIT_USAGE
+    if args.warehouse:
+        checked, problems = _warehouse(args).verify_chain()
+        what = "versions"
+    else:
+        from warehouse.bundle import verify_bundle
+
+        checked, problems = verify_bundle(args.bundle)
+        what = "files"
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print(f"all {checked} {what} match")
     return 0
 
 

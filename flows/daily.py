@@ -1,7 +1,10 @@
 """The `daily-monitor` flow: collect, analyse, store, alert, digest.
 
-One fetch task per source (run concurrently in a bounded thread pool), one task per stage,
-never one per post (each task run costs the Prefect API time). The flow body is the whole story.
+One task per stage, never one per source or per post (each task run costs the Prefect API
+time): the fetch task overlaps the sources' network waits in threads, a host at a time per
+thread. With `parts` > 1 (`schoolwatch run --task-runner dask`), fetching and analysis are
+that many tasks instead, whole hosts per fetch part, spread over a Dask cluster. The flow body
+is the whole story.
 
 Fetching never waits for the warehouse: if another process holds the file when the run starts,
 every source is fetched in full (no conditional GET) while the run waits for the file to store
@@ -10,32 +13,31 @@ what it found, logging who holds it every few seconds.
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from prefect import Task, flow, get_run_logger, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import sources
 from analysis import ladder
 from analysis.assess import assess_posts
+from analysis.pool import AssessPool, assess_batch
 from flows import scale_out
-from flows.delivery import send_alerts_for, send_digest
-from schoolwatch.config import Config, HttpConfig, SchoolConfig, SourceConfig, load_config
+from flows.removal import check_removals
+from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
 from schoolwatch.files import private_files
 from schoolwatch.models import Assessment, FetchResult, Post
+from sources.collect import FetchJob, fetch_all, host_of
+from sources.collect import failed as failed_fetch
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
-MAX_FETCH_WORKERS = 8
-# one source to fetch: (school_id, source, etag, last_modified)
-FetchJob = tuple[str, SourceConfig, str | None, str | None]
+MAX_FETCH_WORKERS = 8  # requests in flight at once, each to a different host
 VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
 
 
@@ -58,6 +60,8 @@ class RunSummary:
     # one line per alert or digest not delivered (retried by the next run)
     delivery_failed: list[str] = field(default_factory=list)
     purged: int = 0
+    # re-checks of posts SLT reported: how many found each status (still_online, removed, ...)
+    removal_checks: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,88 +76,31 @@ def fetch_time_limit(http: HttpConfig) -> float:
 
 # No task retries: the HTTP client retries within the source's deadline, the one place that
 # knows how long the source has taken (retrying here too multiplied the attempts and the time).
-@task(
-    name="fetch-source",
-    cache_policy=NO_CACHE,
-    task_run_name="fetch {school_id}/{source.id}",
-)
-def fetch_source(
-    school_id: str,
-    source: SourceConfig,
-    client: HttpClient,
-    etag: str | None,
-    last_modified: str | None,
-) -> FetchResult:
-    """Fetch and parse one source (network I/O: retried for transient errors)."""
-    return sources.fetch(school_id, source, client, etag=etag, last_modified=last_modified)
-
-
-def _failed(school_id: str, source: SourceConfig, error: BaseException) -> FetchResult:
-    message = str(error) if isinstance(error, FetchError) else f"{type(error).__name__}: {error}"
-    return FetchResult(
-        school_id=school_id,
-        source_id=source.id,
-        url=source.url,
-        status="failed",
-        fetched_at=datetime.now(UTC),
-        error=message or type(error).__name__,
-        http_status=getattr(error, "status", None),
-    )
-
-
-def _outcome(
-    school_id: str,
-    source: SourceConfig,
-    future: PrefectFuture,
-    wait_s: float | None = None,
-    limit_s: float | None = None,
-) -> FetchResult:
-    """The one place a source's failure becomes a recorded error instead of a crashed run.
-    Waits at most `wait_s` seconds (None: as long as it takes); `limit_s` is the task's limit."""
-    future.wait(wait_s)
-    state = future.state
-    if state.is_completed():
-        return future.result()
-    if not state.is_final() or state.name == "TimedOut":
-        limit = "" if limit_s is None else f" of {limit_s:g}s"
-        timed_out = FetchError(f"fetching {source.url} did not finish within its time limit{limit}")
-        return _failed(school_id, source, timed_out)
-    raised = state.result(raise_on_failure=False)
-    if not isinstance(raised, BaseException):
-        raised = FetchError(state.message or "fetch did not complete")
-    return _failed(school_id, source, raised)
-
-
-@task(name="fetch-part", cache_policy=NO_CACHE)
-def fetch_part(jobs: list[FetchJob], http: HttpConfig) -> list[FetchResult]:
-    """Fetch a part of the sources, in turn, with a client of the worker's own (Dask: each part
-    holds whole hosts, so the client's spacing and robots.txt hold)."""
-    results = []
-    with HttpClient(http) as client:
-        for school_id, source, etag, modified in jobs:
-            try:
-                results.append(
-                    sources.fetch(school_id, source, client, etag=etag, last_modified=modified)
-                )
-            except Exception as e:  # as in `_outcome`: the failure is this source's alone
-                results.append(_failed(school_id, source, e))
-    return results
-
-
-def _collect_in_parts(
-    cfg: Config, validators: dict[tuple[str, str], tuple[str | None, str | None]], parts: int
+@task(name="fetch-sources", cache_policy=NO_CACHE)
+def fetch_sources(
+    jobs: list[FetchJob],
+    http: HttpConfig,
+    on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
-    """Fetch in `parts` tasks (on a Dask cluster), whole hosts per part; results in config order."""
-    jobs: list[FetchJob] = [
-        (school.id, source, *validators.get((school.id, source.id), (None, None)))
-        for school in cfg.schools
-        for source in school.sources
-    ]
-    limit = fetch_time_limit(cfg.http)
+    """Fetch and parse every source: one task for the whole stage, the network waits overlapped
+    in threads (a task run per source cost the Prefect API more than a 304 costs the network)."""
+    limit = fetch_time_limit(http)
+    with HttpClient(http) as client:
+        return fetch_all(
+            jobs, client, workers=MAX_FETCH_WORKERS, limit_s=limit, on_result=on_result
+        )
+
+
+def _collect_in_parts(jobs: list[FetchJob], http: HttpConfig, parts: int) -> list[FetchResult]:
+    """`fetch_sources` once per part (on a Dask cluster), whole hosts per part, so each host is
+    still asked by one client keeping its spacing and robots.txt; results in the order of `jobs`.
+    A part whose task did not finish has each of its sources recorded as failed."""
+    limit = fetch_time_limit(http)
     pending = []
-    for part in scale_out.by_key(jobs, parts, key=lambda job: _site(job[1].url)):
-        fetch = fetch_part.with_options(timeout_seconds=limit * len(part))
-        pending.append((part, fetch.submit(part, cfg.http)))
+    for part in scale_out.by_key(jobs, parts, key=lambda job: host_of(job.source.url)):
+        # fetch_all gives up on each source after `limit`: this bound is a last resort
+        fetch = fetch_sources.with_options(timeout_seconds=limit * len(part))
+        pending.append((part, fetch.submit(part, http)))
     found: dict[tuple[str, str], FetchResult] = {}
     for part, future in pending:
         future.wait(limit * len(part) + 30)
@@ -161,8 +108,8 @@ def _collect_in_parts(
             found.update({(r.school_id, r.source_id): r for r in future.result()})
             continue
         error = FetchError(f"the fetch task for these sources did not finish: {future.state.name}")
-        found.update({(j[0], j[1].id): _failed(j[0], j[1], error) for j in part})
-    return [found[(job[0], job[1].id)] for job in jobs]
+        found.update({(job.school_id, job.source.id): failed_fetch(job, error) for job in part})
+    return [found[(job.school_id, job.source.id)] for job in jobs]
 
 
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -174,48 +121,39 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
         return {}
 
 
-def collect(cfg: Config, warehouse: Warehouse, parts: int = 1) -> list[FetchResult]:
+def collect(
+    cfg: Config,
+    warehouse: Warehouse,
+    on_result: Callable[[FetchResult], None] | None = None,
+    parts: int = 1,
+) -> list[FetchResult]:
     """Fetch every configured source concurrently; failures come back as `failed` results.
-    `parts` > 1: in that many tasks (spread over a Dask cluster)."""
+    `on_result` sees each result as it arrives; `parts` > 1: in that many tasks (spread over a
+    Dask cluster), where `on_result` is not called."""
     logger = get_run_logger()
-    limit = fetch_time_limit(cfg.http)
-    fetch = fetch_source.with_options(timeout_seconds=limit)
     validators = _validators(warehouse)
+    jobs = [
+        FetchJob(school.id, source, *validators.get((school.id, source.id), (None, None)))
+        for school in cfg.schools
+        for source in school.sources
+    ]
     if parts > 1:
-        results = _collect_in_parts(cfg, validators, parts)
+        results = _collect_in_parts(jobs, cfg.http, parts)
     else:
-        results = _collect_per_source(cfg, validators, fetch, limit)
+        results = fetch_sources(jobs, cfg.http, on_result)
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
-        else:
-            logger.info(
-                "source %s/%s: %s, %d items", r.school_id, r.source_id, r.status, len(r.posts)
-            )
+    ok = [r for r in results if r.status == "ok"]
+    logger.info(
+        "fetched %d sources: %d ok (%d items), %d not modified, %d failed",
+        len(results),
+        len(ok),
+        sum(len(r.posts) for r in ok),
+        sum(r.status == "not_modified" for r in results),
+        sum(r.status == "failed" for r in results),
+    )
     return results
-
-
-def _collect_per_source(
-    cfg: Config,
-    validators: dict[tuple[str, str], tuple[str | None, str | None]],
-    fetch: Task,
-    limit: float,
-) -> list[FetchResult]:
-    with HttpClient(cfg.http) as client:
-        pending = []
-        for school in cfg.schools:
-            for source in school.sources:
-                etag, modified = validators.get((school.id, source.id), (None, None))
-                future = fetch.submit(school.id, source, client, etag, modified)
-                pending.append((school.id, source, future))
-        # the task limit again, per round of the thread pool, for a worker that cannot be
-        # interrupted: its source is recorded as failed and the other sources are kept
-        waves = -(-len(pending) // MAX_FETCH_WORKERS)
-        deadline = time.monotonic() + waves * limit + 30
-        return [
-            _outcome(school_id, source, fut, max(deadline - time.monotonic(), 1.0), limit)
-            for school_id, source, fut in pending
-        ]
 
 
 def _site(url: str) -> str:
@@ -248,9 +186,12 @@ def apply_escalation(
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
-def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
-    """Match, score and classify every fetched post (pure; one task for the whole batch)."""
-    assessments = assess_posts(posts, schools)
+def analyse(
+    posts: list[Post], schools: dict[str, SchoolConfig], pool: AssessPool | None = None
+) -> list[Assessment]:
+    """Match, score and classify every fetched post (pure; one task for the whole batch, on every
+    core when the batch is big)."""
+    assessments = assess_batch(posts, schools, pool=pool)
     get_run_logger().info(
         "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
     )
@@ -260,10 +201,17 @@ def analyse(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessm
 def analyse_in_parts(
     posts: list[Post], schools: dict[str, SchoolConfig], parts: int
 ) -> list[Assessment]:
-    """`analyse` in `parts` tasks run side by side (on a Dask cluster); the same assessments, in
-    the same order, as one task."""
-    futures = [analyse.submit(chunk, schools) for chunk in scale_out.chunks(posts, parts)]
+    """`analyse-part` in `parts` tasks run side by side (on a Dask cluster); the same
+    assessments, in the same order, as one `analyse` task."""
+    futures = [analyse_part.submit(chunk, schools) for chunk in scale_out.chunks(posts, parts)]
     return [a for future in futures for a in future.result()]
+
+
+@task(name="analyse-part", cache_policy=NO_CACHE)
+def analyse_part(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
+    """One part of the batch, assessed in the Dask worker's own process: never a process pool
+    inside a worker, whose cores the cluster already shares out."""
+    return assess_posts(posts, schools)
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -302,13 +250,25 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
-    results = collect(cfg, warehouse, parts)
-    posts = [p for r in results for p in r.posts]
     schools = {s.id: s for s in cfg.schools}
-    assessments = analyse_in_parts(posts, schools, parts) if parts > 1 else analyse(posts, schools)
+    if parts > 1:  # Dask workers fetch and analyse, each part in the worker's own process
+        results = collect(cfg, warehouse, parts=parts)
+        posts = [p for r in results for p in r.posts]
+        assessments = analyse_in_parts(posts, schools, parts)
+    else:
+        # analysis worker processes start (and load the classifier) during fetching, once the
+        # posts coming in make a batch big enough to be worth them
+        pool = AssessPool()
+        try:
+            results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+            posts = [p for r in results for p in r.posts]
+            assessments = analyse(posts, schools, pool)
+        finally:
+            pool.close()
     assessments = apply_escalation(posts, assessments, warehouse)
     retention = cfg.warehouse.retention_days
     stored = store(warehouse, summary.run_id, started_at, results, posts, assessments, retention)
+    summary.removal_checks = check_removals(cfg, warehouse, summary.run_id)
 
     summary.sources_ok = sum(r.status == "ok" for r in results)
     summary.sources_not_modified = sum(r.status == "not_modified" for r in results)
@@ -332,6 +292,9 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
         logger.warning("Parquet snapshots not written: %s", e)
 
     if send:
+        # delivery renders digests and charts (matplotlib): imported only by runs that send
+        from flows.delivery import send_alerts_for, send_digest
+
         for school in cfg.schools:
             sent, failed = send_alerts_for(cfg, warehouse, school, config_path)
             summary.alerts_sent += sent

@@ -37,7 +37,12 @@ def send_alerts_for(
         return 0, []
     threshold = cfg.alerts.min_confidence
     outcome = digest.send_alerts(
-        items, school, cfg.email, min_confidence=threshold, config_hint=config_hint
+        items,
+        school,
+        cfg.email,
+        min_confidence=threshold,
+        config_hint=config_hint,
+        board_url=cfg.web.base_url,
     )
     held = [i.post_id for i in items if digest.is_possible_threat(i, threshold)]
     if held:
@@ -151,6 +156,7 @@ def send_digest(
             dry_run=dry_run,
             config_hint=config_path,
             journal=_Journal(warehouse, school),
+            board_url=cfg.web.base_url,
         )
         # a split digest may fail part-way: the parts accepted are marked all the same
         if outcome.status == "sent" or outcome.post_ids:

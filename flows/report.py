@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from analysis.ladder import RUNGS
+from schoolwatch.models import PostRemoval
 from warehouse.erasure import Erasure
 
 MAX_CELL = 60
@@ -77,6 +78,14 @@ def print_rows(
         print_table(columns, rows, out)
 
 
+def print_json(value: Any, out: TextIO | None = None) -> None:
+    """One JSON document, indented, non-ASCII kept."""
+    print(
+        json.dumps(value, indent=2, ensure_ascii=False, default=_json_default),
+        file=out or sys.stdout,
+    )
+
+
 def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
     """What `schoolwatch run` did, in a few lines."""
     out = out or sys.stdout
@@ -101,6 +110,14 @@ def print_run_summary(summary: dict, out: TextIO | None = None) -> None:
     )
     print(f"  flagged among them: {flagged} ({summary['new_flagged']} newly flagged)", file=out)
     print(f"  alerts sent: {summary['alerts_sent']}", file=out)
+    checks = summary.get("removal_checks") or {}
+    if checks:
+        print(
+            f"  reported posts re-checked: {sum(checks.values())} "
+            f"({checks.get('still_online', 0)} still online, {checks.get('removed', 0)} removed, "
+            f"{checks.get('unknown', 0)} could not tell)",
+            file=out,
+        )
     for where in summary.get("digests") or []:
         print(f"  digest: {where}", file=out)
     for failure in summary.get("delivery_failed") or []:
@@ -148,6 +165,23 @@ def print_case(detail: Any, out: TextIO | None = None) -> None:
     """A case with its posts and recorded actions."""
     out = out or sys.stdout
     print(format_case(detail), file=out)
+
+
+def print_removal(posts: Sequence[PostRemoval], out: TextIO | None = None) -> None:
+    """Whether each post of a reported case is still online, by the latest re-check."""
+    if not posts:
+        return
+    out = out or sys.stdout
+    print(f"  still online? ({len(posts)} posts re-checked after the report):", file=out)
+    for p in posts:
+        if p.last_status is None:
+            found = "not checked yet (the next run checks it)"
+        else:
+            status = f"HTTP {p.last_http_status}, " if p.last_http_status else ""
+            found = f"{p.last_status.replace('_', ' ')} ({status}{_when(p.last_checked_at)})"
+            if p.last_status != "still_online":
+                found += f": {p.last_reason}"
+        print(f"    - {p.url}  {found}", file=out)
 
 
 def print_erasure(result: Erasure, out: TextIO | None = None) -> None:

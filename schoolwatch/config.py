@@ -149,6 +149,15 @@ class WebConfig(_Model):
         return v.rstrip("/")
 
 
+class EvidenceConfig(_Model):
+    # Screen prints in evidence bundles: headless Chromium at `chromium` (empty: the first of
+    # chromium, chromium-browser, google-chrome on PATH), killed after `screenprint_timeout_s`
+    # per page so a dead site cannot hang an export; `screen_prints = false` takes none.
+    chromium: str = ""
+    screenprint_timeout_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    screen_prints: bool = True
+
+
 class Person(_Model):
     name: str
     role: str = ""
@@ -246,6 +255,7 @@ class Config(_Model):
     alerts: AlertsConfig = AlertsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     schools: list[SchoolConfig] = []
 
     @model_validator(mode="after")

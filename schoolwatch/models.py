@@ -59,6 +59,7 @@ class FetchResult:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    http_date: str | None = None  # the response's Date header as sent (the server's clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +191,78 @@ class DigestData:
     new_mentions: int = 0
     last_digest_at: datetime | None = None  # the last digest sent, empty or not
     extra: dict[str, object] = field(default_factory=dict)
+    still_online: tuple[StillOnline, ...] = ()  # reported over 48 h ago, still online
+
+
+# ---- removal tracking: is a reported post still online? --------------------------------------
+
+RemovalStatus = Literal["still_online", "removed", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalTarget:
+    """A post to re-check: on an open case with an action at rung 2 or higher, not yet removed.
+
+    `etag` / `last_modified` come from the post's last check when it found the post online, for
+    a conditional GET (a 304 then means it is still there)."""
+
+    school_id: str
+    post_id: str
+    case_id: str
+    source_id: str
+    url: str
+    title: str
+    text: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalCheck:
+    """One re-check of one post: `still_online`, `removed` (HTTP 404/410, or gone from the page)
+    or `unknown` (the check itself failed or could not tell; `reason` says why)."""
+
+    school_id: str
+    post_id: str
+    case_id: str
+    url: str  # the address fetched (the post's URL without its #fragment)
+    checked_at: datetime
+    status: RemovalStatus
+    reason: str
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StillOnline:
+    """A reported post still online: SLT asked for its removal (an action at rung 2 or higher)
+    more than 48 hours before a check found it still there. `checked_at`, `status` and
+    `reason` are of the latest check, which may have failed since (`unknown`)."""
+
+    item: FlaggedItem
+    reported_at: datetime  # the first action at rung >= 2 after the post joined its case
+    reported_rung: int
+    seen_online_at: datetime  # the latest check that found it online
+    checked_at: datetime
+    status: RemovalStatus
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostRemoval:
+    """A post of a reported case and what the latest re-check found (`last_status` None: not
+    checked yet). `reported_at` is None for a post that joined the case after the report."""
+
+    school_id: str
+    post_id: str
+    case_id: str
+    url: str
+    reported_at: datetime | None
+    reported_rung: int | None
+    last_checked_at: datetime | None
+    last_status: RemovalStatus | None
+    last_reason: str | None
+    last_http_status: int | None
+    seen_online_at: datetime | None
+    removed_at: datetime | None

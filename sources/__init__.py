@@ -87,6 +87,7 @@ def fetch(
             # a 304 may omit the validators; the ones we sent are still current
             etag=response.etag or etag,
             last_modified=response.last_modified or last_modified,
+            http_date=response.headers.get("date"),
         )
     posts = parser(
         response.body,
@@ -106,4 +107,5 @@ def fetch(
         http_status=response.status,
         etag=response.etag,
         last_modified=response.last_modified,
+        http_date=response.headers.get("date"),
     )

@@ -415,3 +415,20 @@ def content_type_charset(content_type: str | None) -> str | None:
             value = value.strip().strip("\"'").strip().lower()
             return value or None
     return None
+
+
+def page_check(client: HttpClient) -> Callable[[str], tuple[bool, str]]:
+    """Ask a page before a screen print: (the server answered, "HTTP 200" or why not).
+
+    An HTTP error status is an answer (the print shows the error page); no connection, a
+    timeout or a robots.txt refusal is not.
+    """
+
+    def check(url: str) -> tuple[bool, str]:
+        try:
+            response = client.get(url)
+        except FetchError as e:
+            return e.status is not None, str(e)
+        return True, f"HTTP {response.status}"
+
+    return check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
@@ -32,7 +33,9 @@ SELECT c.case_id, c.school_id, c.site, c.author, c.status, c.opened_at, c.respon
        (SELECT arg_max(x.rung, x.action_id) FROM case_actions x
         WHERE x.case_id = c.case_id) AS last_action_rung,
        (SELECT max(x.recorded_at) FROM case_actions x WHERE x.case_id = c.case_id)
-           AS last_action_at
+           AS last_action_at,
+       coalesce((SELECT list(cp.post_id ORDER BY cp.added_at, cp.post_id) FROM case_posts cp
+                 WHERE cp.case_id = c.case_id), []) AS post_ids
 FROM cases c
 """
 
@@ -41,7 +44,9 @@ _TIMES = (5, 6, 7, 12)  # positions of the timestamps in a CASE_SQL row
 
 
 def _case(row: tuple) -> Case:
-    return Case(*(utc(v) if i in _TIMES else v for i, v in enumerate(row)))
+    *fields, post_ids = row
+    values = [utc(v) if i in _TIMES else v for i, v in enumerate(fields)]
+    return replace(Case(*values), post_ids=tuple(post_ids))
 
 
 def list_cases(

@@ -17,6 +17,7 @@ from warehouse.records import (
     flagged_item,
     utc,
 )
+from warehouse.removal import posts_still_online
 
 HISTORY_DAYS = 30
 
@@ -152,6 +153,7 @@ def digest_data(
         sources=tuple(source_health(con, school_id)),
         new_mentions=new_mentions(con, school_id, now),
         last_digest_at=last_digest_at(con, school_id),
+        still_online=tuple(posts_still_online(con, school_id, now)),
     )
 
 

@@ -1,9 +1,10 @@
 """Erasing an author's posts on request (UK GDPR Art. 17), except those an open case holds.
 
 Everything that holds a post's text goes: the post, every stored version with its raw bytes,
-every assessment (its evidence quotes the text), its delivery records and its place in a
-closed case; a closed case left with no post goes too, with its recorded actions. Only the
-post's id stays, in `erased_posts`, so the next run does not store the same post again.
+every assessment (its evidence quotes the text), its delivery records, its removal re-checks
+and its place in a closed case; a closed case left with no post goes too, with its recorded
+actions. Only the post's id stays, in `erased_posts`, so the next run does not store the same
+post again.
 A post in an open case is kept: it is evidence the school is acting on.
 """
 
@@ -15,7 +16,14 @@ from datetime import datetime
 import duckdb
 
 # tables keyed by (school_id, post_id) that hold a post or something derived from it
-POST_TABLES = ("assessments", "post_contents", "deliveries", "case_posts", "posts")
+POST_TABLES = (
+    "assessments",
+    "post_contents",
+    "deliveries",
+    "case_posts",
+    "removal_checks",
+    "posts",
+)
 
 
 @dataclass(frozen=True, slots=True)

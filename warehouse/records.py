@@ -42,6 +42,35 @@ class Case:
     rung: int  # the highest rung currently recommended for its posts
     last_action_rung: int | None
     last_action_at: datetime | None
+    post_ids: tuple[str, ...] = ()  # oldest first
+
+    @property
+    def recommended_rung(self) -> int:
+        """The ladder's next rung for this case: the highest its posts now call for (one up
+        from SLT's last action when the poster carried on, to the categories' ceiling)."""
+        return self.rung
+
+    def as_json(self) -> dict:
+        """The case for scripts (`schoolwatch cases list --format json`); times in ISO 8601."""
+        return {
+            "case_id": self.case_id,
+            "school_id": self.school_id,
+            "site": self.site,
+            "author": self.author,
+            "status": self.status,
+            "recommended_rung": self.recommended_rung,
+            "last_action_rung": self.last_action_rung,
+            "respond_by": _iso(self.respond_by),
+            "post_ids": list(self.post_ids),
+            "severity": self.severity,
+            "opened_at": _iso(self.opened_at),
+            "closed_at": _iso(self.closed_at),
+            "last_action_at": _iso(self.last_action_at),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +82,37 @@ class CaseDetail:
     actions: tuple[CaseAction, ...]
     close_note: str | None = None
     closed_by: str | None = None
+
+    def as_json(self) -> dict:
+        """The case, its posts and actions for scripts (`schoolwatch cases show --format
+        json`): the `Case.as_json` fields plus `posts`, `actions`, `closed_by`, `close_note`."""
+        return {
+            **self.case.as_json(),
+            "closed_by": self.closed_by,
+            "close_note": self.close_note,
+            "posts": [
+                {
+                    "post_id": i.post_id,
+                    "source_id": i.source_id,
+                    "url": i.url,
+                    "author": i.author,
+                    "title": i.title,
+                    "text": i.text,
+                    "published_at": _iso(i.published_at),
+                    "first_seen_at": _iso(i.first_seen_at),
+                    "categories": list(i.categories),
+                    "confidence": i.confidence,
+                    "severity": i.severity,
+                    "rung": i.rung,
+                    "evidence": [e.as_dict() for e in i.evidence],
+                }
+                for i in self.items
+            ],
+            "actions": [
+                {"rung": a.rung, "note": a.note, "by": a.by, "recorded_at": _iso(a.recorded_at)}
+                for a in self.actions
+            ],
+        }
 
 
 @overload

@@ -6,14 +6,19 @@ To change the schema add a new file; never edit one that has shipped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from warehouse import chain
 from warehouse.connection import one_row
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Work a migration needs that SQL cannot do, run right after its file in its transaction.
+AFTER: dict[int, Callable[[duckdb.DuckDBPyConnection], object]] = {8: chain.seal}
 
 
 def available() -> list[tuple[int, str, Path]]:
@@ -58,6 +63,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.begin()
         try:
             con.execute(f.read_text(encoding="utf-8"))
+            if version in AFTER:
+                AFTER[version](con)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, name, datetime.now(UTC)],

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
+from warehouse import chain
 from warehouse.bulk import RowWriter, append_rows
 from warehouse.connection import one_row
 from warehouse.deadlines import respond_by
@@ -118,6 +119,7 @@ def record_fetches(
         "items",
         "etag",
         "last_modified",
+        "http_date",
     ]
     rows = [
         (
@@ -132,6 +134,7 @@ def record_fetches(
             len(r.posts),
             r.etag,
             r.last_modified,
+            r.http_date,
         )
         for r in unique.values()
     ]
@@ -299,6 +302,7 @@ def store_posts(
     write(con, "posts", POST_COLUMNS, new_posts)
     _update_latest(con, updates)
     write(con, "post_contents", CONTENT_COLUMNS, contents)
+    chain.seal(con, run_id)
     insert_assessments(con, assess_rows, write)
     summary = StoreSummary(
         new_posts=len(new_posts),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,20 +29,34 @@ import duckdb
 
 from schoolwatch.config import WarehouseConfig
 from schoolwatch.errors import WarehouseError
-from schoolwatch.models import Assessment, CaseAction, DigestData, FetchResult, FlaggedItem, Post
+from schoolwatch.models import (
+    Assessment,
+    CaseAction,
+    DigestData,
+    FetchResult,
+    FlaggedItem,
+    Post,
+    PostRemoval,
+    RemovalCheck,
+    RemovalTarget,
+    StillOnline,
+)
 from warehouse import (
     cases,
+    chain,
     digest_queries,
     erasure,
     evidence,
     maintenance,
     outgoing,
+    removal,
     rescoring,
     schema,
     store,
 )
 from warehouse.connection import WaitReporter, check_path, connect, one_line, transaction
 from warehouse.records import Case, CaseDetail, StoreSummary
+from warehouse.screenprint import ScreenPrinter
 
 T = TypeVar("T")
 
@@ -205,10 +219,55 @@ class Warehouse:
         """Close an open case with a note saying why."""
         return self._run(lambda con: cases.close_case(con, case_id, note, by, _now()))
 
-    def export_evidence(self, case_id: str, dest_dir: str | Path) -> Path:
-        """Write the case's evidence bundle to `dest_dir/<case_id>/`; returns that folder."""
-        dest = Path(dest_dir)
-        return self._read(lambda con: evidence.export_evidence(con, case_id, dest, _now()))
+    def export_evidence(
+        self,
+        case_id: str,
+        dest_dir: str | Path,
+        *,
+        printer: ScreenPrinter | None = None,
+        screen_prints: bool = True,
+        school_name: str = "",
+    ) -> Path:
+        """Write the case's evidence bundle, `dest_dir/<case_id>.zip`, and return its path.
+
+        The warehouse is read first, in one short read; the screen prints (with `printer`,
+        by default the Chromium found on PATH; none with `screen_prints=False`) are taken
+        after the file is let go, so a slow site never holds it. See `warehouse.evidence`.
+        """
+        found = self._read(lambda con: evidence.collect(con, case_id))
+        if screen_prints and printer is None:
+            printer = ScreenPrinter.find()
+        use = printer if screen_prints else None
+        return evidence.write_bundle(found, Path(dest_dir), _now(), use, school_name)
+
+    def verify_chain(self) -> tuple[int, list[str]]:
+        """Recompute every stored version's sha256 and hash chain (see `warehouse.chain`):
+        (versions checked, one line per problem; none when nothing was edited)."""
+        return self._read(chain.verify)
+
+    # -- removal tracking -----------------------------------------------------------------
+
+    def removal_targets(self) -> list[RemovalTarget]:
+        """Posts to re-check: on open cases with an action at rung >= 2, not yet removed."""
+        return self._read(removal.removal_targets)
+
+    def record_removal_checks(
+        self, checks: Sequence[RemovalCheck], run_id: str | None = None
+    ) -> int:
+        """Store the results of re-checking reported posts; returns how many."""
+        return self._run(lambda con: removal.record_checks(con, run_id, checks))
+
+    def still_online(
+        self, school_id: str, now: datetime, after: timedelta = removal.STILL_ONLINE_AFTER
+    ) -> list[StillOnline]:
+        """The school's reported posts still online `after` (48 h) past the report (see
+        `warehouse.removal.posts_still_online`)."""
+        return self._read(lambda con: removal.posts_still_online(con, school_id, now, after))
+
+    def case_removal(self, case_id: str) -> list[PostRemoval]:
+        """The case's posts with their report and latest re-check (none before a rung >= 2
+        action)."""
+        return self._read(lambda con: removal.case_removal(con, case_id))
 
     # -- digest and alerts ----------------------------------------------------------------
 

@@ -5,6 +5,8 @@ what keeps its examples honest."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -45,7 +47,9 @@ def test_counter_evidence_recognises_its_examples(name: str, text: str) -> None:
         # why: sport talk uses the words of violence
         ("we're gonna kill them at netball on saturday", "sport"),
         # why: a quotation is not the writer's own threat
-        ("he told his mate 'I'll kill you' during a game of tag", "quote"),
+        ("'I will kill you all' is the best bit of the whole thing", "quote"),
+        # why: reported speech is judged by its context, here a game of tag
+        ("he told his mate 'I'll kill you' during a game of tag", "sport"),
         # why: the writer talking about themself
         ("my mum is gonna kill me", "self"),
     ],
@@ -96,6 +100,9 @@ def test_normalising_keeps_every_position(text: str) -> None:
         ("k i l l", "kill   "),
         ("diiiie", "die   "),
         ("killlll", "kill   "),
+        ("u k i l l", "u kill   "),  # a lone "u" beside a spaced word stays a word
+        ("k i l l u", "kill    u"),
+        ("a s a p", "asap   "),
     ],
 )
 def test_disguises_undone(text: str, expected: str) -> None:
@@ -120,3 +127,16 @@ def test_slang_lines_say_what_each_word_means() -> None:
     from analysis.harm_text import features
 
     assert "stab" in features("he got chibbed")  # the model reads the plain word
+
+
+def _reported_examples() -> list[str]:
+    raw = tomllib.loads(threat.FRAMES_PATH.read_text(encoding="utf-8"))
+    quote = next(c for c in raw["counter"] if c["name"] == "quote")
+    return list(quote["reported_examples"])
+
+
+@pytest.mark.parametrize("text", _reported_examples())
+def test_a_reported_threat_in_quotation_marks_is_still_a_threat(text: str) -> None:
+    # why: "a pupil saying 'I'm gonna kill Mrs X'" reports a threat; it is not a film quote
+    hits = threat.find(fold(text))
+    assert any(h.countered_by is None for h in hits), f"{text!r}: {hits}"

@@ -447,3 +447,39 @@ def test_an_overdue_safeguarding_case_is_shown_by_its_id_alone(data, school, ite
         "* case-p-address · Overdue by 5 h · Report and hide (rung 2) · safeguarding matter" in text
     )
     assert "Mill Street" not in text and "brackenford_mum" not in text
+
+
+BOARD = "https://board.st-aldrics.example"
+
+
+def test_with_a_case_board_every_case_links_to_its_page_and_no_command_is_shown(data, school):
+    rendered = render_digest(data, school, config_hint="/etc/schoolwatch.toml", board_url=BOARD)
+    case_ids = sorted({i.case_id for i in data.items})
+    for case_id in case_ids:
+        link = f"{BOARD}/cases/{case_id}"
+        assert f"Open case {case_id}: {link}" in rendered.text
+        assert (
+            f'<a href="{link}" style="color:#1d4ed8;font-weight:bold;">Open case {case_id}</a>'
+            in (rendered.html)
+        )
+    assert "schoolwatch cases action" not in rendered.text + rendered.html
+    assert "open the case on the case board" in rendered.text
+
+    without = render_digest(data, school, config_hint="/etc/schoolwatch.toml")
+    assert "Open case" not in without.text + without.html
+    assert without.text.count("schoolwatch cases action") == 1
+
+
+def test_alerts_link_to_the_board_when_it_is_configured(items, school):
+    abuse = item("p-abuse", ABUSE, ("defamation",), "high", 2, ("slapped my son",))
+    for rendered, case_id in (
+        (render_alert(items[0], school, board_url=BOARD + "/"), "case-p-threat"),
+        (render_safeguarding(abuse, school, board_url=BOARD), "case-p-abuse"),
+    ):
+        assert f"Open case {case_id}: {BOARD}/cases/{case_id}" in rendered.text
+        assert f'href="{BOARD}/cases/{case_id}"' in rendered.html
+        assert "schoolwatch cases action" not in rendered.text + rendered.html
+        assert "Record an action" not in rendered.text + rendered.html
+    plain = render_alert(items[0], school)
+    assert "Record an action: schoolwatch cases action case-p-threat" in plain.text
+    assert "Open case" not in plain.text + plain.html

@@ -72,8 +72,8 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-def serve_site(httpserver: HTTPServer) -> str:
-    """Serve the fixture site; returns its base URL."""
+def serve_site(httpserver: HTTPServer, *, forum: str | None = None) -> str:
+    """Serve the fixture site (`forum`: another thread page); returns its base URL."""
     base = httpserver.url_for("").rstrip("/")
     host = base.removeprefix("http://")
     news = (DATA / "news.rss").read_text().replace("HOST", host)
@@ -84,7 +84,7 @@ def serve_site(httpserver: HTTPServer) -> str:
         news, content_type="application/rss+xml"
     )
     httpserver.expect_request("/forum/t/7").respond_with_data(
-        (DATA / "forum.html").read_text(), content_type="text/html"
+        (DATA / "forum.html").read_text() if forum is None else forum, content_type="text/html"
     )
     return base
 

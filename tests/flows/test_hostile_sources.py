@@ -7,8 +7,7 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
-from schoolwatch.config import HttpConfig, SourceConfig
-from schoolwatch.models import FetchResult
+from schoolwatch.config import HttpConfig
 from tests.flows.conftest import serve_site, write_config
 from tests.sources.hostile import SLOW_HEADERS, trickling_server
 from warehouse import Warehouse
@@ -47,35 +46,6 @@ def test_a_server_sending_headers_a_byte_at_a_time_does_not_hang_the_run(
     assert error.endswith(f"fetching {slow.url}/robots.txt: deadline_s=2 reached after 1 attempt")
     assert summary["mentions"] > 0  # the healthy sources' posts are stored
     assert slow.requests == 1  # no retry after the deadline
-
-
-def test_the_fetch_time_limit_stops_what_the_client_does_not(prefect_harness):
-    from prefect import flow
-
-    from flows.daily import _outcome, fetch_source
-    from sources.http import HttpClient
-
-    # a client whose own deadline is far off: only the task's time limit can stop it
-    config = HttpConfig(deadline_s=600, timeout_s=30, retries=0, respect_robots=False)
-
-    @flow
-    def probe(url: str) -> FetchResult:
-        source = SourceConfig(id="slow", kind="rss", url=url)
-        with HttpClient(config) as client:
-            future = fetch_source.with_options(timeout_seconds=2).submit(
-                "s", source, client, None, None
-            )
-            return _outcome("s", source, future, 60, 2)
-
-    with trickling_server(SLOW_HEADERS) as slow:
-        started = time.monotonic()
-        result = probe(slow.url + "/feed.rss")
-        took = time.monotonic() - started
-    assert took < 30
-    assert result.status == "failed"
-    assert (
-        result.error == f"fetching {slow.url}/feed.rss did not finish within its time limit of 2s"
-    )
 
 
 @pytest.mark.parametrize(

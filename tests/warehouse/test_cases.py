@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -151,43 +149,3 @@ def test_bad_rung_and_unknown_case(wh):
         with pytest.raises(WarehouseError) as e:
             call()
         assert str(e.value) == "no case C-999999; try 'schoolwatch cases list'"
-
-
-def test_evidence_export(wh, tmp_path):
-    v1 = make_post(1, author="Concerned", text="Mr Pemberton at St Aldric's took the money")
-    store(wh, [(v1, flagged(v1))])
-    v2 = make_post(1, author="Concerned", fetched_at=T0 + timedelta(hours=2),
-                   text="Mr Pemberton at St Aldric's took the money. Everyone knows.")  # fmt: skip
-    store(wh, [(v2, flagged(v2))], run_id="run-2")
-    wh.record_action("C-000001", 2, "reported to the forum", "DSL")
-
-    folder = wh.export_evidence("C-000001", tmp_path / "evidence")
-    assert folder == tmp_path / "evidence" / "C-000001"
-    files = sorted(str(f.relative_to(folder)) for f in folder.rglob("*") if f.is_file())
-    assert files == ["manifest.json", "posts/01/v1.raw", "posts/01/v1.txt",
-                     "posts/01/v2.raw", "posts/01/v2.txt", "summary.txt"]  # fmt: skip
-    assert (folder / "posts/01/v1.raw").read_bytes() == v1.raw
-    assert (folder / "posts/01/v2.raw").read_bytes() == v2.raw
-
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert (manifest["case_id"], manifest["author"], manifest["site"]) == (
-        "C-000001", "Concerned", "forum.example"
-    )  # fmt: skip
-    [post] = manifest["posts"]
-    assert post["url"] == v1.url and post["categories"] == ["defamation"]
-    assert [(v["version"], v["fetched_at"], v["sha256"], v["sha256_verified"], v["raw_file"])
-            for v in post["versions"]] == [
-        (1, T0.isoformat(), hashlib.sha256(v1.raw).hexdigest(), True, "posts/01/v1.raw"),
-        (2, (T0 + timedelta(hours=2)).isoformat(), hashlib.sha256(v2.raw).hexdigest(), True,
-         "posts/01/v2.raw"),
-    ]  # fmt: skip
-    assert manifest["actions"][0]["note"] == "reported to the forum"
-
-    summary = (folder / "summary.txt").read_text()
-    assert "Evidence for case C-000001 (open)" in summary
-    assert f"fetched {T0.isoformat()} from {v1.url}" in summary
-    assert "rung 2 report_and_hide by DSL: reported to the forum" in summary
-
-    # exporting again replaces the bundle and leaves no temporary folders behind
-    wh.export_evidence("C-000001", tmp_path / "evidence")
-    assert [f.name for f in (tmp_path / "evidence").iterdir()] == ["C-000001"]

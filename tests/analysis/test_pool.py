@@ -1,0 +1,96 @@
+"""The process pool gives exactly the single-process assessments, and only big batches use it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analysis.assess import assess_posts
+from analysis.pool import AssessPool, assess_batch
+from schoolwatch.config import SchoolConfig, parse_config
+from schoolwatch.errors import ConfigError
+from schoolwatch.models import Post
+
+TRAIN = Path(__file__).resolve().parents[2] / "analysis" / "data" / "train"
+FETCHED = datetime(2026, 11, 20, 6, tzinfo=UTC)
+
+
+def _training_posts(limit: int) -> tuple[list[Post], dict[str, SchoolConfig]]:
+    """Labelled posts of every training school (threats, defamation, praise, other schools)."""
+    schools: dict[str, SchoolConfig] = {}
+    rows: list[dict] = []
+    for path in sorted(TRAIN.glob("*_posts.jsonl")):
+        prefix = path.name.removesuffix("_posts.jsonl")
+        for toml in TRAIN.glob(f"{prefix}_school*.toml"):
+            schools.update({s.id: s for s in parse_config(toml.read_text()).schools})
+        rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r["school"] in schools][::7][:limit]  # every kind, spread out
+    posts = [
+        Post(
+            post_id=r["id"],
+            source_id="train",
+            school_id=r["school"],
+            url=f"https://example.invalid/{r['id']}",
+            guid=r["id"],
+            title=r.get("title", ""),
+            text=r["text"],
+            author="someone",
+            published_at=FETCHED,
+            fetched_at=FETCHED,
+            raw=r["text"].encode(),
+            local=bool(r.get("local")),
+        )
+        for r in rows
+    ]
+    return posts, schools
+
+
+def test_the_pool_gives_exactly_the_single_process_assessments():
+    posts, schools = _training_posts(450)
+    assert len(posts) == 450  # 8 chunks of 57 posts on 2 workers, the last one short
+    alone = assess_posts(posts, schools)
+    assert sum(bool(a.categories) for a in alone) > 50  # flagged posts are among them
+    with AssessPool(workers=2) as pool:
+        pooled = pool.assess(posts, schools)
+    # dataclass equality: every field, evidence spans, confidences, classifier version, order
+    assert pooled == alone
+
+
+def test_an_unknown_school_fails_as_in_one_process():
+    posts, schools = _training_posts(5)
+    stray = [*posts, replace(posts[0], school_id="nowhere")]
+    with pytest.raises(ConfigError) as alone:
+        assess_posts(stray, schools)
+    with AssessPool(workers=2) as pool, pytest.raises(ConfigError) as pooled:
+        pool.assess(stray, schools)
+    assert str(pooled.value) == str(alone.value)
+
+
+def test_small_batches_stay_in_this_process():
+    posts, schools = _training_posts(40)
+    pool = AssessPool(workers=2, min_posts=41)
+    try:
+        assert assess_batch(posts, schools, pool=pool) == assess_posts(posts, schools)
+        assert not pool.started
+        pool.min_posts = 40
+        assert assess_batch(posts, schools, pool=pool) == assess_posts(posts, schools)
+        assert pool.started
+    finally:
+        pool.close()
+
+
+def test_the_workers_start_once_a_big_batch_is_in_sight():
+    pool = AssessPool(workers=2, min_posts=50)
+    try:
+        pool.expect(25)
+        pool.expect(0)
+        assert not pool.started
+        pool.expect(25)
+        assert pool.started
+    finally:
+        pool.close()
+    assert not pool.started
