@@ -50,7 +50,8 @@ def explain(school: SchoolConfig, *, title: str, text: str, local: bool, post_id
     for v, f in frames:
         shown = _q(v.original[f.start : f.end], 60)
         if f.countered_by is None:
-            lines.append(f"    {f.frame.name}: {shown} ({f.frame.means})")
+            signal = ", a signal for the model only" if f.frame.weak else ""
+            lines.append(f"    {f.frame.name}: {shown} ({f.frame.means}{signal})")
         else:
             c = f.countered_by
             lines.append(

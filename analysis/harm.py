@@ -1,9 +1,10 @@
 """Decides a post's harm categories and the evidence for each (docs/contract.md §4).
 
-Two parts, both reviewable: the rules in `analysis/data/harm_rules.toml` (slurs, threat
-phrasings, phone numbers, ...; a `strong` rule decides on its own and gives the evidence span)
-and a linear model over n-grams in `analysis/data/harm_model.json` (trained by
-`analysis/train_harm.py` on the labelled training schools) that catches what no rule names.
+Reviewable parts: the threat frames in `analysis/data/threat_frames.toml` (`analysis.threat`),
+the rules in `analysis/data/harm_rules.toml` (slurs, phone numbers, ...; a `strong` rule
+decides on its own and gives the evidence span) and a linear model over n-grams in
+`analysis/data/harm_model.json` (trained by `analysis/train_harm.py` on the labelled training
+schools) that catches what no rule names.
 When only the model fires, the evidence is the sentence that carries most of its weight, and
 the reason lists the words that weighed most.
 """
@@ -20,8 +21,7 @@ from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-6"
-OLD_THREAT_RULES = True
+HARM_VERSION = "harm-7"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -113,11 +113,9 @@ def _ruled(views: list[_FieldView], targeted: bool) -> set[str]:
         h.rule.category
         for v in views
         for h in v.hits
-        if h.rule.strong
-        and (targeted or not h.rule.needs_target)
-        and (h.rule.category != "threat" or OLD_THREAT_RULES)
+        if h.rule.strong and (targeted or not h.rule.needs_target)
     }
-    if any(f.countered_by is None for v in views for f in v.frames):
+    if any(f.countered_by is None and not f.frame.weak for v in views for f in v.frames):
         out.add("threat")
     return out
 
@@ -157,6 +155,11 @@ def _threat_features(views: list[_FieldView]) -> list[str]:
         if v.threat_cue:
             out.add("#threat_cue")
         for f in v.frames:
+            if f.frame.weak:
+                # a signal only; set aside by counter-evidence like any frame hit
+                if not f.countered_by:
+                    out.add(f"#signal:{f.frame.name}")
+                continue
             out.add("#countered" if f.countered_by else f"#frame:{f.frame.name}")
             if not f.countered_by:
                 out.add("#frame")
@@ -346,13 +349,6 @@ def _view(field: Field, original: str, book: RuleBook, school: SchoolConfig) -> 
     masked = threat.mask_targets(folded, names)
     frames = tuple(threat.find(masked, normalised=True))
     cue = threat.cues(masked, normalised=True)
-    # a threat rule's hit is set aside by the same counter-evidence as a frame's
-    hits = [
-        h
-        for h in hits
-        if h.rule.category != "threat"
-        or threat.countered(masked, h.start, h.end, normalised=True) is None
-    ]
     return _FieldView(field, original, folded, tuple(hits), tuple(names), frames, cue, masked)
 
 
@@ -461,8 +457,11 @@ def _evidence(
                 key = (v.field, f.start, f.end)
                 if f.countered_by is None and key not in seen:
                     seen.add(key)
-                    reason = f"frame {f.frame.name}: {f.frame.means}"
-                    out.insert(0, _ev(cat, v, *_strip(v.original, f.start, f.end), reason))
+                    span = _strip(v.original, f.start, f.end)
+                    if f.frame.weak:  # a signal: after the rules' evidence
+                        out.append(_ev(cat, v, *span, f"signal {f.frame.name}: {f.frame.means}"))
+                    else:  # a frame that decided: first
+                        out.insert(0, _ev(cat, v, *span, f"frame {f.frame.name}: {f.frame.means}"))
     if not out:
         out.append(_model_evidence(cat, views, model, book))
     if cat == "defamation":

@@ -1,10 +1,13 @@
 """Reviewed rules of the harm classifier, read from `analysis/data/harm_rules.toml`.
 
-A safeguarding lead edits that file, not this one. Each rule is a regular expression over the
-folded text (see `harm_text.fold`) or a list of words that may be masked or in leetspeak
-(`p*ki`, `f4g`). A rule is `strong` (sets its category on its own) or `weak` (a signal the
-trained model weighs, and evidence when the model decides). `unless` patterns are the
-figurative, sporting, negated or reported uses that cancel a hit they overlap or precede.
+A safeguarding lead edits that file, not this one. Each rule is a list of phrases in the
+notation of `analysis.phrases` (words, `word*`, `his/her/their`, `(optional)`, `...` gaps and
+named `{slots}`, including the character shapes of `analysis.rule_shapes`) over the folded
+text (see `harm_text.fold`), or a list of words that may be masked or in leetspeak (`p*ki`,
+`f4g`). The older threat rules still carry a raw regular expression (`pattern`). A rule is
+`strong` (sets its category on its own) or `weak` (a signal the trained model weighs, and
+evidence when the model decides). `unless` phrases are the figurative, sporting, negated or
+reported uses that cancel a hit they overlap or precede.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from analysis import phrases as notation
 from analysis.harm_regex import Scanner
+from analysis.rule_shapes import SHAPES
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
 
@@ -129,9 +134,57 @@ def _bounded(body: str) -> str:
     return rf"(?<![a-z0-9*@#$_%])(?:{body})(?![a-z0-9*@#$_%])"
 
 
+def _edge(token: str, first: bool) -> bool:
+    """Does a phrase starting (`first`) or ending with `token` start or end with a word
+    character, so that it must sit on a word boundary?"""
+    token = token.lstrip("(!").rstrip(")")
+    if token.startswith("{"):
+        return token.strip("{}") not in SHAPES
+    if token.startswith("."):
+        return True
+    word = token.split("/")[0] if first else token.split("/")[-1]
+    ch = word.lstrip("*")[:1] if first else word.rstrip("*")[-1:]
+    return bool(ch) and ch.isascii() and (ch.isalnum() or ch in "#*'")
+
+
+def phrase_regex(phrase_list: list[str], slots: dict[str, str]) -> str:
+    """One regex for a list of phrases, each a whole word or words: phrases are grouped by
+    whether they start and end with a word character, and only those edges are bounded."""
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for p in phrase_list:
+        toks = p.split()
+        groups.setdefault((_edge(toks[0], True), _edge(toks[-1], False)), []).append(p)
+    out = []
+    for (start, end), group in groups.items():
+        body = notation.alternation(group, slots, fillers=False)
+        before = r"(?<![a-z])" if start else ""
+        after = r"(?![a-z])" if end else ""
+        out.append(f"{before}(?:{body}){after}")
+    return "|".join(out)
+
+
+def _slots(raw: dict) -> dict[str, str]:
+    shapes = {name: s.pattern for name, s in SHAPES.items()}
+    own = notation.compile_slots(
+        {name: list(v) for name, v in raw.get("slots", {}).items()}, fillers=False
+    )
+    return {**shapes, **own}
+
+
+def _body(raw: dict | list | str, slots: dict[str, str]) -> str:
+    """The regex of a `phrases` list (or, in the older threat rules, a raw `pattern`)."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, dict):
+        raw = raw["phrases"] if "phrases" in raw else raw["pattern"]
+        return _body(raw, slots)
+    return phrase_regex(raw, slots)
+
+
 def parse_rules(raw: dict) -> RuleBook:
     """Build a `RuleBook` from the TOML structure (exposed for tests of the data file)."""
     lex = {name: _words(v["words"]) for name, v in raw.get("lexicon", {}).items()}
+    slots = _slots(raw)
     rules = []
     for r in raw["rules"]:
         if "words" in r:
@@ -139,8 +192,8 @@ def parse_rules(raw: dict) -> RuleBook:
         elif "lexicon" in r:
             body = _bounded(lex[r["lexicon"]])
         else:
-            body = r["pattern"]
-        unless = r.get("unless")
+            body = _body(r, slots)
+        unless = _body(r["unless"], slots) if r.get("unless") else None
         pattern = _compile(body)
         rules.append(
             Rule(
@@ -151,7 +204,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 unless=_compile(unless) if unless else None,
                 reason=r.get("reason", r["name"]),
                 needs_target=bool(r.get("needs_target", False)),
-                lexical="pattern" not in r,
+                lexical="words" in r or "lexicon" in r,
                 feature=bool(r.get("feature", True)),
                 scanner=Scanner(pattern),
             )
@@ -160,11 +213,11 @@ def parse_rules(raw: dict) -> RuleBook:
     book = RuleBook(
         rules=tuple(rules),
         thresholds={k: float(v) for k, v in raw["thresholds"].items()},
-        crime=_compile(d["crime"]),
-        not_crime=_compile(d["not_crime"]) if d.get("not_crime") else None,
-        roles=_compile(raw["targets"]["roles"]),
-        sensitive=_compile(raw["personal_data"]["sensitive"]),
-        pupil=_compile(raw["personal_data"]["pupil"]),
+        crime=_compile(_body(d["crime"], slots)),
+        not_crime=_compile(_body(d["not_crime"], slots)) if d.get("not_crime") else None,
+        roles=_compile(_body(raw["targets"]["roles"], slots)),
+        sensitive=_compile(_body(raw["personal_data"]["sensitive"], slots)),
+        pupil=_compile(_body(raw["personal_data"]["pupil"], slots)),
         concepts={w: f"@{name}" for name, ws in raw.get("concepts", {}).items() for w in ws},
         version=str(raw["version"]),
         vetoes={k: tuple(v) for k, v in raw.get("veto", {}).items() if isinstance(v, list)},

@@ -4,7 +4,9 @@ A frame is one shape of threat (an intent, a wish of death, a report of a weapon
 hint through someone's home or car, arson, incitement, a condition, weapon emoji) written in
 the phrase notation of `analysis.phrases`. A frame hit is set aside when counter-evidence
 (sport, a game, an exam, the writer themself, a quotation, a news report, an everyday use of
-the word) sits within a few words of it in the same sentence.
+the word) sits within a few words of it in the same sentence, or when one of the frame's own
+exceptions (its `unless` phrases) does. A `weak` frame is a signal for the model, never a
+threat on its own (`analysis.harm` decides what a hit means).
 
 Pure: `find(text)` takes the folded text (`harm_text.fold`) with the school's people and
 names replaced by `xp`/`xs` of the same length (`mask_targets`), and returns hits whose
@@ -18,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from analysis import harm_normalize, phrases
 from analysis.harm_text import Target
@@ -45,6 +48,10 @@ class Frame:
     by_word: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     by_other: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     needs: re.Pattern[str] | None = None  # a further word the sentence must carry
+    # this frame's own exceptions: a hit with one of them near it (same sentence) is set aside
+    unless: re.Pattern[str] | None = None
+    # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
+    weak: bool = False
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -178,7 +185,15 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
         by_word=_keyed(raw["phrases"], plain=True),
         by_other=_keyed(raw["phrases"], plain=False),
         needs=needs_re,
+        unless=_phrase_pattern(raw.get("unless"), slots),
+        weak=raw.get("strength", "strong") == "weak",
     )
+
+
+def _phrase_pattern(phrase_list: list[str] | None, slots: dict[str, str]) -> re.Pattern[str] | None:
+    if not phrase_list:
+        return None
+    return re.compile(phrases.bounded(phrases.alternation(phrase_list, slots)))
 
 
 def _plain(token: str) -> bool:
@@ -240,7 +255,7 @@ def parse_frames(raw: dict) -> FrameBook:
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
     slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
-    quote: dict = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
+    quote: dict[str, Any] = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
         frames,
@@ -316,13 +331,17 @@ def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
     quote = _quotation(text, start, end)
     if quote is not None and not _reported(book, text, quote):
         return next((c for c in book.counters if c.name == "quote"), None)
-    s_lo, s_hi = _sentence(text, start, end)
-    lo, hi = max(s_lo, start - COUNTER_REACH), min(s_hi, end + COUNTER_REACH)
-    window = text[lo:hi]
+    window = _near(text, start, end)
     for c in book.counters:
         if c.pattern.search(window):
             return c
     return None
+
+
+def _near(text: str, start: int, end: int) -> str:
+    """The text within `COUNTER_REACH` of `start:end`, in the same sentence."""
+    s_lo, s_hi = _sentence(text, start, end)
+    return text[max(s_lo, start - COUNTER_REACH) : min(s_hi, end + COUNTER_REACH)]
 
 
 def find(
@@ -344,6 +363,8 @@ def find(
                 s_lo, s_hi = _sentence(text, m.start(), m.end())
                 if not frame.needs.search(text, s_lo, s_hi):
                     continue
+            if frame.unless is not None and frame.unless.search(_near(text, m.start(), m.end())):
+                continue  # one of the frame's own exceptions
             by = _counter(book, text, m.start(), m.end()) if counters else None
             hits.append(FrameHit(frame, m.start(), m.end(), by))
     return hits
@@ -365,13 +386,6 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
     for lo, hi in windows:
         out.extend(m for m in frame.pattern.finditer(text, lo, hi) if m.end() > m.start())
     return out
-
-
-def countered(masked: str, start: int, end: int, *, normalised: bool = False) -> Frame | None:
-    """The counter-evidence that sets aside a threat found at `start:end` of `masked` by some
-    other rule, if any."""
-    text = masked if normalised else harm_normalize.for_rules(masked)
-    return _counter(load_frames(), text, start, end)
 
 
 def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False) -> bool:

@@ -176,6 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
+        "web",
+        help="the case board: SLT and the DSL work cases in a browser",
+        description="Serve the case board: sign-in by a one-time emailed link (for the "
+        "addresses in each school's digest_to, role slt, and alert_to, role dsl), the open "
+        "cases by respond-by, each case's posts, versions, evidence and ladder, forms to "
+        "record an action or close a case, and the evidence bundle. Safeguarding cases are "
+        "for the DSL only; every view of one and every action is in the audit log. Links in "
+        "sign-in emails point at [web] base_url (default: this server's address). Put it "
+        "behind the school's HTTPS reverse proxy to reach it from outside (docs/board.md).",
+    )
+    _add_config(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser(
         "demo",
         help="the whole pipeline against a bundled sample site, offline",
         description="Serve a bundled sample site for a fictional school on "
@@ -481,6 +497,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve
 
     serve(_config(args), Path(args.config).resolve())
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from web.server import serve
+
+    serve(_config(args), args.host, args.port)
     return 0
 
 

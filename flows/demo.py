@@ -20,6 +20,9 @@ from schoolwatch.errors import ConfigError
 SITE_DIR = Path(__file__).parent / "demo_site"
 MARKER = ".schoolwatch-demo"
 PLACEHOLDER = "DEMO_HOST"
+# who may sign in to the case board on the demo's data (digest_to and alert_to of its config)
+DEMO_SLT = "head@st-osrics.example"
+DEMO_DSL = "dsl@st-osrics.example"
 
 # path on the sample site -> (file in SITE_DIR, content type)
 ROUTES = {
@@ -144,4 +147,14 @@ def run_demo(directory: Path) -> dict:
     query = "SELECT severity, rung, author, left(text, 60) AS text FROM flagged ORDER BY rung DESC"
     print(f'    "{query}"')
     print(f"  uv run schoolwatch cases list --config {config}")
+    print()
+    print("Work the cases in a browser (the case board):")
+    print(f"  uv run schoolwatch web --config {config}")
+    print(
+        f"  then open http://127.0.0.1:8765/ and sign in as {DEMO_SLT} (SLT) or {DEMO_DSL} (DSL);"
+    )
+    print(
+        f"  the sign-in link is written to {directory / 'outbox'}/ and shown in the board's "
+        "console (the demo sends no email)"
+    )
     return summary

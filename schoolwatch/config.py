@@ -138,6 +138,10 @@ class WebConfig(_Model):
     # sign-in links point at, so behind a reverse proxy it is the public https:// address.
     base_url: str | None = None
     session_days: Annotated[int, Field(ge=1, le=90)] = 7
+    # Sign-in requests in any quarter hour: past the first limit an address gets the same
+    # answer and no mail; past the second, a client (its IP address) is told to wait.
+    sign_in_per_address: Annotated[int, Field(ge=1, le=100)] = 3
+    sign_in_per_client: Annotated[int, Field(ge=1, le=1000)] = 10
 
     @field_validator("base_url")
     @classmethod

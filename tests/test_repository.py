@@ -10,7 +10,7 @@ OUTSIDE = ("DESIGN.md", "PITFALLS.md", "STYLE.md", "../shared")
 # where the data that is never copied in lives (the dev set, the real comments): a path to it
 # is how training and `make eval` find it, not a pointer to documentation
 DATA_PATHS = ("../shared/eval", "../shared/data/jigsaw", "EVAL_DIR")
-CHECKED = ("flows", "warehouse", "schoolwatch", "analysis", "digest", "sources", "docs",
+CHECKED = ("flows", "warehouse", "schoolwatch", "analysis", "digest", "sources", "web", "docs",
            "README.md", "prefect.yaml", "Makefile", "tests")  # fmt: skip
 
 

@@ -42,6 +42,7 @@ from schoolwatch.models import (
     StillOnline,
 )
 from warehouse import (
+    board,
     cases,
     chain,
     digest_queries,
@@ -244,6 +245,73 @@ class Warehouse:
         """Recompute every stored version's sha256 and hash chain (see `warehouse.chain`):
         (versions checked, one line per problem; none when nothing was edited)."""
         return self._read(chain.verify)
+
+    # -- the case board -------------------------------------------------------------------
+
+    def add_sign_in_link(
+        self,
+        email: str,
+        token_sha256: str,
+        expires_at: datetime,
+        *,
+        max_recent: int,
+        since: datetime,
+    ) -> bool:
+        """Store a sign-in link (its hash) unless `email` had `max_recent` since `since`."""
+        return self._run(
+            lambda con: board.add_sign_in_link(
+                con, email, token_sha256, _now(), expires_at, max_recent=max_recent, since=since
+            )
+        )
+
+    def use_sign_in_link(
+        self, token_sha256: str, session_sha256: str, session_expires_at: datetime
+    ) -> str | None:
+        """Spend a live link and start a session in one transaction; its address, or None."""
+        return self._run(
+            lambda con: board.use_sign_in_link(
+                con, token_sha256, session_sha256, _now(), session_expires_at
+            )
+        )
+
+    def session_email(self, session_sha256: str) -> str | None:
+        """The address signed in with this session, while it is live."""
+        return self._read(lambda con: board.session_email(con, session_sha256, _now()))
+
+    def end_session(self, session_sha256: str) -> None:
+        """Sign a session out."""
+        self._run(lambda con: board.end_session(con, session_sha256, _now()))
+
+    def audit(
+        self, email: str, role: str, event: str, case_id: str | None, detail: str = ""
+    ) -> None:
+        """Add a line to the board's audit log."""
+        entry = board.AuditEntry(_now(), email, role, event, case_id, detail)
+        self._run(lambda con: board.audit(con, entry))
+
+    def audit_log(self, case_id: str | None = None) -> list[board.AuditEntry]:
+        """The board's audit log, oldest first (one case's when `case_id` is given)."""
+        return self._read(lambda con: board.audit_log(con, case_id))
+
+    def case_list(
+        self, status: str | None, school_ids: list[str]
+    ) -> tuple[list[CaseDetail], list[StillOnline]]:
+        """The board's list in one read: these schools' cases with their posts, and their
+        reported posts still online 48 hours after the report."""
+        return self._read(lambda con: board.case_list(con, status, school_ids, _now()))
+
+    def case_details(self, status: str | None, school_ids: list[str]) -> list[CaseDetail]:
+        """These schools' cases ("open", "closed" or None for all) with their posts, in one
+        read: what the board's case list needs to know which ones hold safeguarding items."""
+        return self._read(lambda con: board.case_details(con, status, school_ids))
+
+    def case_records(self, case_id: str) -> board.CaseRecords:
+        """A case, every stored version of its posts and their removal status, in one read."""
+        return self._read(lambda con: board.case_records(con, case_id))
+
+    def post_versions(self, school_id: str, post_id: str) -> list[board.PostVersion]:
+        """Every stored version of a post, oldest first."""
+        return self._read(lambda con: board.post_versions(con, school_id, post_id))
 
     # -- removal tracking -----------------------------------------------------------------
 

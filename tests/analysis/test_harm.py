@@ -512,3 +512,10 @@ def test_masked_lexicon_words(word: str, text: str, hit: bool) -> None:
         "rules": [{"name": "t", "category": "hate", "words": [word]}],
     }
     assert bool(find_hits(parse_rules(raw), text)) is hit
+
+
+def test_a_weak_threat_frame_is_a_model_signal_only() -> None:
+    # why: "better hope" menaces but is everyday English too: the model weighs it with the rest
+    feats, ruled = harm.post_signals("", "you better hope the governors back you", SCHOOL)
+    assert "#signal:menace_words" in feats
+    assert "#frame" not in feats and "threat" not in ruled

@@ -31,7 +31,8 @@ def test_frame_finds_its_examples(name: str, text: str) -> None:
 
 @pytest.mark.parametrize(("name", "text"), _cases("not"))
 def test_not_examples_are_no_threat(name: str, text: str) -> None:
-    hits = [h for h in threat.find(fold(text)) if h.countered_by is None]
+    # a weak frame is a signal for the model, never a threat on its own
+    hits = [h for h in threat.find(fold(text)) if h.countered_by is None and not h.frame.weak]
     assert not hits, f"{text!r} is a not_example of {name} but {hits[0].frame.name} matched"
 
 
@@ -140,3 +141,33 @@ def test_a_reported_threat_in_quotation_marks_is_still_a_threat(text: str) -> No
     # why: "a pupil saying 'I'm gonna kill Mrs X'" reports a threat; it is not a film quote
     hits = threat.find(fold(text))
     assert any(h.countered_by is None for h in hits), f"{text!r}: {hits}"
+
+
+def _small_book(extra: dict) -> threat.FrameBook:
+    slots = {"harm_strong": ["stab"], "weapon": ["knife"]}
+    frame = {"name": "keep_off", "means": "warns parents off", "phrases": ["keep the kids off"]}
+    return threat.parse_frames({"slots": slots, "frames": [frame | extra]})
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("keep the kids off friday", True),
+        # why: the frame's own exception, near it in the same sentence, sets the hit aside
+        ("keep the kids off friday, the school is closed for snow", False),
+        # why: an exception in another sentence says nothing about this one
+        ("keep the kids off friday. snow is forecast next week though", True),
+    ],
+)
+def test_a_frames_own_exception_sets_its_hit_aside(text: str, found: bool) -> None:
+    book = _small_book({"unless": ["snow"]})
+    assert bool(threat.find(fold(text), book)) is found
+    # without `unless` the frame finds every one of them
+    assert threat.find(fold(text), _small_book({}))
+
+
+def test_a_weak_frame_is_a_signal_not_a_threat() -> None:
+    book = _small_book({"strength": "weak"})
+    (hit,) = threat.find(fold("keep the kids off friday"), book)
+    assert hit.frame.weak and hit.countered_by is None
+    assert not _small_book({}).frames[0].weak

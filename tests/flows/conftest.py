@@ -1,8 +1,7 @@
-"""Whole-flow fixtures: one Prefect test harness for the session, a fixture site, a config."""
+"""Whole-flow fixtures: a fixture site and a config (the Prefect harness: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,18 +57,6 @@ people = [
   local = true
 {extra_sources}
 """
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        prefect_test_harness(server_startup_timeout=120),
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
-        yield
 
 
 def serve_site(httpserver: HTTPServer, *, forum: str | None = None) -> str:

@@ -45,9 +45,7 @@ def test_migrations_are_recorded_and_run_once(tmp_path):
     wh = Warehouse(tmp_path / "x.duckdb", migrate=False)
     applied = wh.migrate()
     assert applied[:2] == ["0001_tables", "0002_views"]
-    assert {"0005_erased_posts", "0006_outgoing", "0008_evidence", "0009_removal_checks"} <= set(
-        applied
-    )
+    assert {"0006_outgoing", "0007_board", "0008_evidence", "0009_removal_checks"} <= set(applied)
     assert "0003_confidence" in applied
     assert applied == sorted(applied)
     assert wh.migrate() == []
