@@ -13,4 +13,4 @@ from analysis import harm
 from analysis.matching import MATCHING_VERSION
 
 HARM_VERSION: str = str(getattr(harm, "HARM_VERSION", "0"))
-CLASSIFIER_VERSION = f"match-{MATCHING_VERSION}+harm-{HARM_VERSION}"
+CLASSIFIER_VERSION = f"match-{MATCHING_VERSION}+{HARM_VERSION}"

@@ -183,4 +183,4 @@ def test_a_megabyte_post():
 
 def test_the_version_names_matching_and_harm():
     assert CLASSIFIER_VERSION.startswith("match-")
-    assert "+harm-" in CLASSIFIER_VERSION
+    assert "+harm-" in CLASSIFIER_VERSION and "harm-harm" not in CLASSIFIER_VERSION
