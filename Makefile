@@ -5,6 +5,7 @@
 PYTHON ?= python3
 EVAL_DIR ?= ../shared/eval
 REAL_DIR ?= ../shared/data/jigsaw
+BENCH_ARGS ?=
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := .tools/bin/uv
@@ -18,7 +19,7 @@ help:
 	@echo "make demo   set up, then run the whole pipeline against a bundled sample site"
 	@echo "make test   set up, then run lint checks and the test suite"
 	@echo "make eval   classifier figures: dev set, held-out real comments, adversarial sets"
-	@echo "make bench  performance figures"
+	@echo "make bench  performance figures against their targets (BENCH_ARGS=--quick: a few minutes)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -49,7 +50,7 @@ eval: setup
 	$(RUN) python -m analysis.evaluate --suite --dev-dir $(EVAL_DIR) --real-dir $(REAL_DIR)
 
 bench: setup
-	$(RUN) python -m bench
+	$(RUN) python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .tools demo-data .pytest_cache .ruff_cache .mypy_cache

@@ -16,8 +16,9 @@ it, so the figures are wall-clock seconds of the real run:
       parse    sum over sources of parsing the body into posts
     analyse    the analyse task; `classify` is `assess_posts` inside it
     escalate   looking up earlier actions for flagged authors
-    store      the store task; `store_run` inside it
-    purge, snapshot   retention purge and the Parquet snapshots
+    store      the store task; `store_run` inside it, the retention purge inside that (the
+               same write transaction)
+    snapshot   the Parquet snapshots
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ STAGES = (
     "escalate",
     "store",
     "  store_run",
-    "purge",
+    "    purge",
     "snapshot",
 )
 
@@ -96,7 +97,7 @@ def instrument(timings: Timings) -> Callable[..., Any]:
     with timings.stage("imports:ours"):
         import flows.daily as daily
         import sources
-        from warehouse import Warehouse
+        from warehouse import Warehouse, maintenance
 
     timings.wrap(daily, "collect", "fetch")
     # the code before the process pool called `assess_posts`: the bench times either
@@ -105,7 +106,7 @@ def instrument(timings: Timings) -> Callable[..., Any]:
     )
     timings.wrap(daily, "apply_escalation", "escalate")
     timings.wrap(Warehouse, "store_run", "  store_run")
-    timings.wrap(Warehouse, "purge", "purge")
+    timings.wrap(maintenance, "purge", "    purge")
     timings.wrap(Warehouse, "snapshot", "snapshot")
     timings.wrap(sources.HttpClient, "get", "  http")
     for kind in list(sources.PARSERS):

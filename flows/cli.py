@@ -65,6 +65,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="collect, analyse, store and re-check reported posts only; send no alert or digest",
     )
+    p.add_argument(
+        "--task-runner",
+        choices=("threads", "dask"),
+        default="threads",
+        help="threads (default): fetch in a thread pool of this process; dask: spread fetching "
+        "and analysis over a Dask cluster (a LocalCluster of one worker process per core, or "
+        "--dask-address); this process alone writes the warehouse",
+    )
+    p.add_argument(
+        "--dask-address",
+        metavar="ADDR",
+        help="with --task-runner dask: the scheduler of an existing Dask cluster "
+        "(tcp://host:8786) instead of a LocalCluster; its workers need PREFECT_API_URL",
+    )
+    p.add_argument(
+        "--dask-workers",
+        type=int,
+        metavar="N",
+        help="with --task-runner dask and no address: worker processes (default: one per core)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -310,11 +330,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     # a bad file or an unwritable warehouse path fails here, before Prefect starts (without
     # opening the file: the run does not wait for an analyst before fetching)
     _warehouse(args, migrate=False)
+    if args.task_runner != "dask" and (args.dask_address or args.dask_workers):
+        raise ConfigError("--dask-address and --dask-workers need --task-runner dask")
+    if args.dask_workers is not None and args.dask_workers < 1:
+        raise ConfigError(f"--dask-workers must be 1 or more, not {args.dask_workers}")
     _prefect()
     from flows.daily import daily_monitor
     from flows.report import print_run_summary
 
-    summary = daily_monitor(config_path=str(args.config), send=not args.no_send)
+    run, parts = daily_monitor, 1
+    if args.task_runner == "dask":
+        from flows.scale_out import dask_task_runner, parts_for
+
+        runner = dask_task_runner(args.dask_address, workers=args.dask_workers)
+        # Prefect types its task runner parameter more narrowly than its own runners satisfy
+        run = daily_monitor.with_options(task_runner=runner)  # type: ignore[arg-type]
+        parts = parts_for(args.dask_workers)
+    summary = run(config_path=str(args.config), send=not args.no_send, parts=parts)
     print_run_summary(summary)
     return _delivery_failed(summary["delivery_failed"])
 

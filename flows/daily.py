@@ -2,7 +2,9 @@
 
 One task per stage, never one per source or per post (each task run costs the Prefect API
 time): the fetch task overlaps the sources' network waits in threads, a host at a time per
-thread. The flow body is the whole story.
+thread. With `parts` > 1 (`schoolwatch run --task-runner dask`), fetching and analysis are
+that many tasks instead, whole hosts per fetch part, spread over a Dask cluster. The flow body
+is the whole story.
 
 Fetching never waits for the warehouse: if another process holds the file when the run starts,
 every source is fetched in full (no conditional GET) while the run waits for the file to store
@@ -22,13 +24,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from analysis import ladder
+from analysis.assess import assess_posts
 from analysis.pool import AssessPool, assess_batch
+from flows import scale_out
 from flows.removal import check_removals
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
-from schoolwatch.errors import WarehouseError
+from schoolwatch.errors import FetchError, WarehouseError
 from schoolwatch.files import private_files
 from schoolwatch.models import Assessment, FetchResult, Post
-from sources.collect import FetchJob, fetch_all
+from sources.collect import FetchJob, fetch_all, host_of
+from sources.collect import failed as failed_fetch
 from sources.http import HttpClient
 from warehouse import StoreSummary, Warehouse
 
@@ -86,6 +91,27 @@ def fetch_sources(
         )
 
 
+def _collect_in_parts(jobs: list[FetchJob], http: HttpConfig, parts: int) -> list[FetchResult]:
+    """`fetch_sources` once per part (on a Dask cluster), whole hosts per part, so each host is
+    still asked by one client keeping its spacing and robots.txt; results in the order of `jobs`.
+    A part whose task did not finish has each of its sources recorded as failed."""
+    limit = fetch_time_limit(http)
+    pending = []
+    for part in scale_out.by_key(jobs, parts, key=lambda job: host_of(job.source.url)):
+        # fetch_all gives up on each source after `limit`: this bound is a last resort
+        fetch = fetch_sources.with_options(timeout_seconds=limit * len(part))
+        pending.append((part, fetch.submit(part, http)))
+    found: dict[tuple[str, str], FetchResult] = {}
+    for part, future in pending:
+        future.wait(limit * len(part) + 30)
+        if future.state.is_completed():
+            found.update({(r.school_id, r.source_id): r for r in future.result()})
+            continue
+        error = FetchError(f"the fetch task for these sources did not finish: {future.state.name}")
+        found.update({(job.school_id, job.source.id): failed_fetch(job, error) for job in part})
+    return [found[(job.school_id, job.source.id)] for job in jobs]
+
+
 def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """The last run's ETags, or none (every source fetched in full) while the file is busy."""
     try:
@@ -96,10 +122,14 @@ def _validators(warehouse: Warehouse) -> dict[tuple[str, str], tuple[str | None,
 
 
 def collect(
-    cfg: Config, warehouse: Warehouse, on_result: Callable[[FetchResult], None] | None = None
+    cfg: Config,
+    warehouse: Warehouse,
+    on_result: Callable[[FetchResult], None] | None = None,
+    parts: int = 1,
 ) -> list[FetchResult]:
     """Fetch every configured source concurrently; failures come back as `failed` results.
-    `on_result` sees each result as it arrives."""
+    `on_result` sees each result as it arrives; `parts` > 1: in that many tasks (spread over a
+    Dask cluster), where `on_result` is not called."""
     logger = get_run_logger()
     validators = _validators(warehouse)
     jobs = [
@@ -107,7 +137,10 @@ def collect(
         for school in cfg.schools
         for source in school.sources
     ]
-    results = fetch_sources(jobs, cfg.http, on_result)
+    if parts > 1:
+        results = _collect_in_parts(jobs, cfg.http, parts)
+    else:
+        results = fetch_sources(jobs, cfg.http, on_result)
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
@@ -132,15 +165,20 @@ def apply_escalation(
 ) -> list[Assessment]:
     """Raise the rung of flagged posts whose author already has an action on an open case."""
     by_id = {p.post_id: p for p in posts}
-    recorded: dict[str, dict[tuple[str, str], int]] = {}
+
+    def poster(a: Assessment) -> Post | None:
+        post = by_id.get(a.post_id)
+        return post if a.categories and post is not None and post.author else None
+
+    asking = sorted({a.school_id for a in assessments if poster(a)})
+    # one read for every school: a trust's run would otherwise open the file once per school
+    recorded = warehouse.last_action_rungs_by_school(asking) if asking else {}
     out = []
     for a in assessments:
-        post = by_id.get(a.post_id)
-        if not a.categories or post is None or not post.author:
+        post = poster(a)
+        if post is None:
             out.append(a)
             continue
-        if a.school_id not in recorded:
-            recorded[a.school_id] = warehouse.last_action_rungs(a.school_id)
         last = recorded[a.school_id].get((_site(post.url), post.author))
         rung, reason = ladder.escalate(a.categories, last)
         out.append(replace(a, rung=rung, rung_reason=reason))
@@ -160,6 +198,22 @@ def analyse(
     return assessments
 
 
+def analyse_in_parts(
+    posts: list[Post], schools: dict[str, SchoolConfig], parts: int
+) -> list[Assessment]:
+    """`analyse-part` in `parts` tasks run side by side (on a Dask cluster); the same
+    assessments, in the same order, as one `analyse` task."""
+    futures = [analyse_part.submit(chunk, schools) for chunk in scale_out.chunks(posts, parts)]
+    return [a for future in futures for a in future.result()]
+
+
+@task(name="analyse-part", cache_policy=NO_CACHE)
+def analyse_part(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
+    """One part of the batch, assessed in the Dask worker's own process: never a process pool
+    inside a worker, whose cores the cluster already shares out."""
+    return assess_posts(posts, schools)
+
+
 @task(name="store", cache_policy=NO_CACHE)
 def store(
     warehouse: Warehouse,
@@ -168,9 +222,12 @@ def store(
     results: list[FetchResult],
     posts: list[Post],
     assessments: list[Assessment],
+    retention_days: int | None = None,
 ) -> StoreSummary:
-    """The single writer step: one short write transaction for the whole run."""
-    return warehouse.store_run(run_id, started_at, results, assessments, posts=posts)
+    """The single writer step: one short write transaction for the whole run (retention too)."""
+    return warehouse.store_run(
+        run_id, started_at, results, assessments, posts=posts, retention_days=retention_days
+    )
 
 
 @flow(
@@ -179,8 +236,12 @@ def store(
     task_runner=ThreadPoolTaskRunner(max_workers=MAX_FETCH_WORKERS),  # type: ignore[arg-type]
     log_prints=True,
 )
-def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> dict:
-    """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it."""
+def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, parts: int = 1) -> dict:
+    """One full cycle: collect, analyse, store, alert, digest. Source failures don't fail it.
+
+    `parts` > 1 cuts fetching and analysis into that many tasks, for a task runner that spreads
+    them (`schoolwatch run --task-runner dask`); the flow itself is the one writer.
+    """
     logger = get_run_logger()
     private_files()  # also when a Prefect worker runs the flow, not the schoolwatch command
     cfg = load_config(config_path)
@@ -189,18 +250,24 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=f"run-{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
 
-    # analysis worker processes start (and load the classifier) during fetching, once the
-    # posts coming in make a batch big enough to be worth them
-    pool = AssessPool()
-    try:
-        results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+    schools = {s.id: s for s in cfg.schools}
+    if parts > 1:  # Dask workers fetch and analyse, each part in the worker's own process
+        results = collect(cfg, warehouse, parts=parts)
         posts = [p for r in results for p in r.posts]
-        schools = {s.id: s for s in cfg.schools}
-        assessments = analyse(posts, schools, pool)
-    finally:
-        pool.close()
+        assessments = analyse_in_parts(posts, schools, parts)
+    else:
+        # analysis worker processes start (and load the classifier) during fetching, once the
+        # posts coming in make a batch big enough to be worth them
+        pool = AssessPool()
+        try:
+            results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+            posts = [p for r in results for p in r.posts]
+            assessments = analyse(posts, schools, pool)
+        finally:
+            pool.close()
     assessments = apply_escalation(posts, assessments, warehouse)
-    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments)
+    retention = cfg.warehouse.retention_days
+    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments, retention)
     summary.removal_checks = check_removals(cfg, warehouse, summary.run_id)
 
     summary.sources_ok = sum(r.status == "ok" for r in results)
@@ -218,7 +285,7 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True) -> d
             summary.flagged_by_severity[a.severity] = (
                 summary.flagged_by_severity.get(a.severity, 0) + 1
             )
-    summary.purged = warehouse.purge(datetime.now(UTC), cfg.warehouse.retention_days)
+    summary.purged = stored.purged
     try:
         warehouse.snapshot(cfg.warehouse.snapshots, cfg.warehouse.snapshot_permissions)
     except WarehouseError as e:  # analysts' copies are late; the alerts and digest still go

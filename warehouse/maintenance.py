@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from schoolwatch.errors import WarehouseError
 from warehouse.connection import one_line, one_row
@@ -82,8 +85,12 @@ def _refused(err: duckdb.Error) -> str:
 def snapshot(
     con: duckdb.DuckDBPyConnection, dest_dir: Path, mode: int = 0o640, group: int | None = None
 ) -> list[Path]:
-    """Write each stable view to `dest_dir/<view>.parquet`, each replaced whole or not at all.
+    """Write each stable view that changed to `dest_dir/<view>.parquet`, each replaced whole or
+    not at all; returns the files written.
 
+    A view is unchanged when its columns, row count and the sum of its rows' hashes are those
+    recorded in its file (Parquet key-value metadata): reading a view costs far less than
+    writing it, and most runs change only `source_health`.
     Each file gets permissions `mode` and, when given, the group id `group` (the warehouse
     file's), so analysts in that group can read the snapshots and nobody else can.
     """
@@ -93,13 +100,47 @@ def snapshot(
     written = []
     for view in VIEWS:
         final = dest_dir / f"{view}.parquet"
+        fingerprint = view_fingerprint(con, view)
+        if recorded_fingerprint(final) == fingerprint:
+            _protect(final, mode, group)  # the configured mode, even when the rows are the same
+            continue
         tmp = dest_dir / f".{view}.parquet.tmp"
         target = str(tmp).replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * FROM {view}) TO '{target}' "
+            f"(FORMAT parquet, KV_METADATA {{{FINGERPRINT_KEY}: '{fingerprint}'}})"
+        )
         _protect(tmp, mode, group)
         os.replace(tmp, final)
         written.append(final)
     return written
+
+
+FINGERPRINT_KEY = "schoolwatch_fingerprint"
+
+
+def view_fingerprint(con: duckdb.DuckDBPyConnection, view: str) -> str:
+    """What a view holds, in 32 hex digits: its columns and types, rows, and summed row hashes."""
+    (columns,) = one_row(
+        con,
+        "SELECT string_agg(column_name || ' ' || column_type, ', ') "
+        f"FROM (DESCRIBE SELECT * FROM {view})",
+    )
+    rows, hashes = one_row(con, f"SELECT count(*), sum(hash(v)) FROM {view} v")
+    return hashlib.sha256(f"{columns}|{rows}|{hashes}".encode()).hexdigest()[:32]
+
+
+def recorded_fingerprint(path: Path) -> str | None:
+    """The fingerprint a snapshot file was written with; None when absent or unreadable.
+
+    Read with pyarrow, outside the database: a damaged file must not abort the transaction.
+    """
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+    except (OSError, ValueError, pa.ArrowException):  # missing, damaged or not Parquet
+        return None
+    value = metadata.get(FINGERPRINT_KEY.encode())
+    return value.decode() if value is not None else None
 
 
 def _open_folder(folder: Path, mode: int, group: int | None) -> None:

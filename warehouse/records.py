@@ -22,6 +22,7 @@ class StoreSummary:
     new_flagged: int = 0  # posts flagged now that were not flagged before
     cases_opened: int = 0
     fetches: int = 0
+    purged: int = 0  # unflagged mentions past retention, deleted in the same transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +124,17 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
+# `json.dumps(x, ensure_ascii=False)` builds an encoder per call; one shared encoder writes the
+# same text (a run encodes three values per post)
+_UNICODE_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def evidence_json(evidence: tuple[Evidence, ...]) -> str:
-    return json.dumps([e.as_dict() for e in evidence], ensure_ascii=False)
+    return _UNICODE_JSON.encode([e.as_dict() for e in evidence]) if evidence else "[]"
 
 
 def spans_json(spans: tuple[Span, ...]) -> str:
-    return json.dumps(
-        [s.as_dict() for s in spans],
-        ensure_ascii=False,
-    )
+    return _UNICODE_JSON.encode([s.as_dict() for s in spans]) if spans else "[]"
 
 
 def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:

@@ -5,9 +5,10 @@ Everything here runs on a connection already inside the run's single transaction
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -15,7 +16,8 @@ import duckdb
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
 from warehouse import chain
-from warehouse.connection import insert_rows, one_row
+from warehouse.bulk import RowWriter, append_rows
+from warehouse.connection import one_row
 from warehouse.deadlines import respond_by
 from warehouse.erasure import erased_among
 from warehouse.records import (
@@ -59,7 +61,16 @@ class Flagging:
 
 def site_of(url: str) -> str:
     """The host of a post's URL: with the author name it identifies one poster."""
-    return urlsplit(url).hostname or ""
+    head = url.split("/", 3)[:3]  # scheme, "", netloc: all the host depends on
+    if len(head) < 3 or "?" in head[2] or "#" in head[2]:
+        return urlsplit(url).hostname or ""
+    return _host("/".join(head))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host(origin: str) -> str:
+    """A run's thousands of post URLs share a few origins: each is parsed once."""
+    return urlsplit(origin).hostname or ""
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -85,10 +96,11 @@ def record_fetches(
     started_at: datetime,
     results: list[FetchResult],
     now: datetime,
+    write: RowWriter = append_rows,
 ) -> int:
     """One `fetches` row per (school, source) of this run; the run itself in `runs`."""
     unique = {(r.school_id, r.source_id): r for r in results}
-    insert_rows(
+    write(
         con,
         "runs",
         ["run_id", "started_at", "stored_at", "sources", "posts_seen"],
@@ -127,7 +139,7 @@ def record_fetches(
         for r in unique.values()
     ]
     before = _count(con, "fetches")
-    insert_rows(
+    write(
         con,
         "fetches",
         cols,
@@ -209,8 +221,10 @@ ASSESSMENT_COLUMNS = [
 ]
 
 
-def insert_assessments(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    insert_rows(con, "assessments", ASSESSMENT_COLUMNS, rows)
+def insert_assessments(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple], write: RowWriter = append_rows
+) -> None:
+    write(con, "assessments", ASSESSMENT_COLUMNS, rows)
 
 
 def _content_row(p: Post, version: int, run_id: str) -> tuple:
@@ -248,6 +262,7 @@ def store_posts(
     posts: list[Post],
     assessments: list[Assessment],
     now: datetime,
+    write: RowWriter = append_rows,
 ) -> tuple[StoreSummary, list[Flagging]]:
     """Store the posts that mention a school, their new versions and needed assessments
     (not those erased on request).
@@ -284,11 +299,11 @@ def store_posts(
                     a.school_id, a.post_id, site, post.author, post.fetched_at, a.severity, a.rung
                 )
             )
-    insert_rows(con, "posts", POST_COLUMNS, new_posts)
+    write(con, "posts", POST_COLUMNS, new_posts)
     _update_latest(con, updates)
-    insert_rows(con, "post_contents", CONTENT_COLUMNS, contents)
+    write(con, "post_contents", CONTENT_COLUMNS, contents)
     chain.seal(con, run_id)
-    insert_assessments(con, assess_rows)
+    insert_assessments(con, assess_rows, write)
     summary = StoreSummary(
         new_posts=len(new_posts),
         new_versions=len(updates),
@@ -349,12 +364,35 @@ def _update_latest(con: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None
     )
 
 
-def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now: datetime) -> int:
+def store_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    results: list[FetchResult],
+    posts: list[Post],
+    assessments: list[Assessment],
+    now: datetime,
+    write: RowWriter = append_rows,
+) -> StoreSummary:
+    """Everything one run writes (see `Warehouse.store_run`), each table appended once."""
+    fetches = record_fetches(con, run_id, started_at, results, now, write)
+    summary, flaggings = store_posts(con, run_id, posts, assessments, now, write)
+    opened = assign_cases(con, flaggings, now, write)
+    return replace(summary, cases_opened=opened, fetches=fetches)
+
+
+def assign_cases(
+    con: duckdb.DuckDBPyConnection,
+    flaggings: list[Flagging],
+    now: datetime,
+    write: RowWriter = append_rows,
+) -> int:
     """Put each newly flagged post in its poster's open case, or open one. Returns cases opened.
 
     A poster is (school, site, author); posts without an author each get a case of their own.
     A case is due by the earliest deadline of the posts that joined it since SLT last recorded
     an action on it: a threat joining a complaint's case makes the case due now.
+    New cases are numbered in the order their first post arrived.
     """
     if not flaggings:
         return 0
@@ -365,39 +403,48 @@ def assign_cases(con: duckdb.DuckDBPyConnection, flaggings: list[Flagging], now:
             [sorted({f.school_id for f in flaggings})],
         ).fetchall()
     }
-    open_cases = {
+    open_cases: dict[tuple[str, str, str], str | int] = {
         (s, site, author): case_id
         for case_id, s, site, author in con.execute(
             "SELECT case_id, school_id, site, author FROM cases "
             "WHERE status = 'open' AND author <> '' ORDER BY opened_at"
         ).fetchall()
     }
-    new_cases: dict[str, list] = {}
-    links, joined = [], []
+    new_cases: list[list] = []  # a new case is known by its place here until it has an id
+    links: list[tuple[str, str, str | int]] = []
+    joined = []
     for f in sorted(flaggings, key=lambda f: f.arrived_at):
         if (f.school_id, f.post_id) in in_case:
             continue
         poster = (f.school_id, f.site, f.author)
-        case_id = open_cases.get(poster) if f.author else None
-        if case_id is None:
-            case_id = next_case_id(con)
-            new_cases[case_id] = [case_id, f.school_id, f.site, f.author, "open", now, f.due]
+        case = open_cases.get(poster) if f.author else None
+        if case is None:
+            case = len(new_cases)
+            new_cases.append([case, f.school_id, f.site, f.author, "open", now, f.due])
             if f.author:
-                open_cases[poster] = case_id
-        elif case_id in new_cases:
-            new_cases[case_id][6] = min(new_cases[case_id][6], f.due)
+                open_cases[poster] = case
+        elif isinstance(case, int):
+            new_cases[case][6] = min(new_cases[case][6], f.due)
         else:
-            joined.append((case_id, f.due))
-        links.append((f.school_id, f.post_id, case_id, now))
+            joined.append((case, f.due))
+        links.append((f.school_id, f.post_id, case))
         in_case.add((f.school_id, f.post_id))
-    insert_rows(
+    ids = next_case_ids(con, len(new_cases))
+    for row in new_cases:
+        row[0] = ids[row[0]]
+    write(
         con,
         "cases",
         ["case_id", "school_id", "site", "author", "status", "opened_at", "respond_by"],
-        [tuple(c) for c in new_cases.values()],
+        [tuple(c) for c in new_cases],
     )
     _bring_forward(con, joined)  # before the links: it looks at the posts already in each case
-    insert_rows(con, "case_posts", ["school_id", "post_id", "case_id", "added_at"], links)
+    write(
+        con,
+        "case_posts",
+        ["school_id", "post_id", "case_id", "added_at"],
+        [(s, p, ids[c] if isinstance(c, int) else c, now) for s, p, c in links],
+    )
     return len(new_cases)
 
 
@@ -424,3 +471,11 @@ def next_case_id(con: duckdb.DuckDBPyConnection) -> str:
     """A short id SLT can read out on the phone: C-000001."""
     (n,) = one_row(con, "SELECT nextval('case_seq')")
     return f"C-{n:06d}"
+
+
+def next_case_ids(con: duckdb.DuckDBPyConnection, n: int) -> list[str]:
+    """The next `n` case ids, in order, from one query (`next_case_id` `n` times over)."""
+    if n == 0:
+        return []
+    rows = con.execute("SELECT nextval('case_seq') FROM range($1)", [n]).fetchall()
+    return [f"C-{k:06d}" for k in sorted(k for (k,) in rows)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -169,6 +170,7 @@ class Warehouse:
         assessments: list[Assessment],
         *,
         posts: list[Post] | None = None,
+        retention_days: int | None = None,
     ) -> StoreSummary:
         """Store one run in one short write transaction.
 
@@ -176,29 +178,29 @@ class Warehouse:
         `mentions` are kept; a post is stored once, a changed raw item becomes a new version,
         and an assessment is added for a new post or version or a new classifier version.
         Newly flagged posts join their poster's open case or open one. Storing the same
-        input again adds nothing.
+        input again adds nothing. With `retention_days`, the same transaction also purges
+        (see `purge`), so a run takes the file for writing once.
         """
-        posts = [p for r in results for p in r.posts] if posts is None else posts
+        batch = [p for r in results for p in r.posts] if posts is None else posts
 
         def work(con: duckdb.DuckDBPyConnection) -> StoreSummary:
             now = _now()
-            fetches = store.record_fetches(con, run_id, started_at, results, now)
-            summary, flaggings = store.store_posts(con, run_id, posts, assessments, now)
-            opened = store.assign_cases(con, flaggings, now)
-            return StoreSummary(
-                new_posts=summary.new_posts,
-                new_versions=summary.new_versions,
-                new_assessments=summary.new_assessments,
-                new_flagged=summary.new_flagged,
-                cases_opened=opened,
-                fetches=fetches,
-            )
+            summary = store.store_run(con, run_id, started_at, results, batch, assessments, now)
+            if retention_days is None:
+                return summary
+            return replace(summary, purged=maintenance.purge(con, now, retention_days))
 
         return self._run(work)
 
     def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
         """`{(site, author): highest rung SLT recorded}` for posters with an open case."""
         return self._read(lambda con: cases.last_action_rungs(con, school_id))
+
+    def last_action_rungs_by_school(
+        self, school_ids: list[str]
+    ) -> dict[str, dict[tuple[str, str], int]]:
+        """`last_action_rungs` for each of `school_ids`, from one read of the file."""
+        return self._read(lambda con: cases.last_action_rungs_by_school(con, school_ids))
 
     # -- cases ----------------------------------------------------------------------------
 
@@ -416,7 +418,8 @@ class Warehouse:
         return self._read_now(lambda con: maintenance.query(con, sql))
 
     def snapshot(self, dest_dir: str | Path, mode: int = 0o640) -> list[Path]:
-        """Copy each stable view to `dest_dir/<view>.parquet` for analysts.
+        """Copy each stable view that changed to `dest_dir/<view>.parquet` for analysts;
+        returns the files written (a view whose rows are those its file holds is skipped).
 
         Each file gets permissions `mode` and the warehouse file's group.
         """

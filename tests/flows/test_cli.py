@@ -150,3 +150,21 @@ def test_readme_documents_every_command():
     assert sub.choices is not None
     for name in sub.choices:
         assert f"schoolwatch {name}" in readme, f"README does not document `schoolwatch {name}`"
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--dask-address", "tcp://127.0.0.1:8786"], "need --task-runner dask"),
+        (["--dask-workers", "2"], "need --task-runner dask"),
+        (["--task-runner", "dask", "--dask-workers", "0"], "must be 1 or more"),
+    ],
+)
+def test_run_refuses_dask_flags_that_cannot_work(tmp_path, capsys, flags, says):
+    """Before Prefect or Dask start: one line, exit 2, nothing created."""
+    cfg = tmp_path / "schoolwatch.toml"
+    cfg.write_text(f'[warehouse]\npath = "{tmp_path}/wh.duckdb"\n' + MINIMAL)
+    assert main(["run", "--config", str(cfg), "--no-send", *flags]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "wh.duckdb").exists()

@@ -107,6 +107,10 @@ def test_last_action_rungs(wh):
     wh.close_case("C-000002", "apologised", "Head")
     assert wh.last_action_rungs(SCHOOL) == {("forum.example", "Concerned"): 3}
     assert wh.last_action_rungs("another-school") == {}
+    assert wh.last_action_rungs_by_school([SCHOOL, "another-school"]) == {
+        SCHOOL: {("forum.example", "Concerned"): 3},
+        "another-school": {},
+    }
 
 
 def test_case_detail_and_actions(wh):

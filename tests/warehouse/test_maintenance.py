@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -16,6 +16,7 @@ from tests.warehouse.builders import (
     flagged,
     make_assessment,
     make_post,
+    make_result,
     store,
 )
 from warehouse.maintenance import VIEWS
@@ -37,6 +38,18 @@ def test_purge_keeps_flagged_and_cased_posts(wh):
     ]  # fmt: skip
     assert count(wh, "assessments") == 3
     assert wh.purge(T0, retention_days=90) == 0
+
+
+def test_a_run_purges_in_its_own_write_transaction(wh):
+    now = datetime.now(UTC)  # a run purges by the clock
+    old = make_post(1, fetched_at=now - timedelta(days=100))
+    store(wh, [(old, make_assessment(old))])
+    new = make_post(2, fetched_at=now)
+    summary = wh.store_run(
+        "run-2", now, [make_result([new])], [make_assessment(new)], retention_days=90
+    )
+    assert (summary.new_posts, summary.purged) == (1, 1)
+    assert wh.query("SELECT post_id FROM posts")[1] == [("p2",)]
 
 
 def test_snapshot_writes_each_view_to_parquet(wh, tmp_path):
@@ -112,3 +125,29 @@ def test_stale_posts_and_add_assessments(wh):
     [case] = wh.list_cases(SCHOOL)
     assert (case.author, case.posts, case.severity) == ("Q", 1, "medium")
     assert wh.query("SELECT post_id, severity FROM flagged")[1] == [("p2", "medium")]
+
+
+def test_snapshot_writes_only_the_views_that_changed(wh, tmp_path):
+    snap = tmp_path / "snap"
+    p = make_post(1)
+    store(wh, [(p, flagged(p))])
+    assert len(wh.snapshot(snap)) == 5
+    inodes = {f.name: f.stat().st_ino for f in snap.iterdir()}
+    assert wh.snapshot(snap) == []  # nothing changed: nothing rewritten
+    assert {f.name: f.stat().st_ino for f in snap.iterdir()} == inodes
+    # another run: the source's health changes (last_run_at), the mentions do not
+    store(wh, [(p, flagged(p))], run_id="run-2", fetched_at=T0 + timedelta(hours=6))
+    assert [f.name for f in wh.snapshot(snap)] == ["source_health.parquet"]
+    # a new post changes every view that shows posts; each file holds the view's rows
+    q = make_post(2)
+    store(wh, [(q, make_assessment(q))], run_id="run-3", fetched_at=T0 + timedelta(hours=7))
+    assert {f.name for f in wh.snapshot(snap)} == {f"{v}.parquet" for v in VIEWS} - {
+        "flagged.parquet"
+    }
+    # an edit of one value, same row count, is seen; so is a damaged file
+    wh.mark_digested(SCHOOL, ["p1"], T0 + timedelta(hours=8))
+    (snap / "mentions.parquet").write_bytes(b"not parquet")
+    assert {f.name for f in wh.snapshot(snap)} == {"flagged.parquet", "mentions.parquet"}
+    for view in VIEWS:
+        in_file = duckdb.execute(f"SELECT count(*) FROM '{snap / view}.parquet'").fetchone()
+        assert in_file == (len(wh.query(f"SELECT * FROM {view}")[1]),), view

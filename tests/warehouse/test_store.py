@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.warehouse.builders import (
     SCHOOL,
@@ -18,6 +23,7 @@ from tests.warehouse.builders import (
     store,
 )
 from warehouse import StoreSummary
+from warehouse.store import site_of
 
 ROW_TABLES = ("posts", "post_contents", "assessments", "cases", "case_posts")
 
@@ -189,3 +195,25 @@ def test_posts_default_to_those_in_the_results(wh):
                     "JOIN source_health USING (school_id, source_id)")[1] == [
         ("p1", SOURCE, 1)
     ]  # fmt: skip
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.builds(
+            "{}://{}{}".format,
+            st.sampled_from(["http", "https", "HTTPS", "ftp", ""]),
+            st.text(alphabet="abcXYZ.-:@[]?#/\t\n 1", max_size=20),
+            st.text(max_size=20),
+        ),
+    )
+)
+def test_site_of_is_the_urls_host(url):
+    """The per-origin cache gives what parsing the whole URL gives, for any string."""
+    try:
+        expected = urlsplit(url).hostname or ""
+    except ValueError:  # e.g. an unbalanced "[": refused either way
+        with pytest.raises(ValueError):
+            site_of(url)
+        return
+    assert site_of(url) == expected
