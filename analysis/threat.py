@@ -325,10 +325,6 @@ def _quotation(text: str, start: int, end: int) -> re.Match[str] | None:
     return next((m for m in _QUOTED.finditer(text) if m.start() <= start and end <= m.end()), None)
 
 
-def _inside_quotes(text: str, start: int, end: int) -> bool:
-    return _quotation(text, start, end) is not None
-
-
 def _reported(book: FrameBook, text: str, quote: re.Match[str]) -> bool:
     """Is this quotation a report of what someone said or posted ("a boy saying '...'")?"""
     if book.reported is None:
