@@ -41,12 +41,13 @@ class HarmModel:
     _index: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        cats = list(self.categories.values())
-        index: dict[str, list[float]] = {}
-        for i, cw in enumerate(cats):
-            for f, w in cw.weights.items():
-                index.setdefault(f, [0.0] * len(cats))[i] = w
-        object.__setattr__(self, "_index", {f: tuple(ws) for f, ws in index.items()})
+        # a column of weights per category over every feature, then the columns zipped into
+        # rows: C-level loops over the 140 k features, about half the time of a Python loop
+        weights = [cw.weights for cw in self.categories.values()]
+        feats = list(dict.fromkeys(f for w in weights for f in w))
+        zeros = [0.0] * len(feats)
+        columns = [list(map(w.get, feats, zeros)) for w in weights]
+        object.__setattr__(self, "_index", dict(zip(feats, zip(*columns, strict=True))))
 
     @classmethod
     def from_dict(cls, raw: dict) -> HarmModel:

@@ -3,6 +3,9 @@
     uv run python -m bench.profile_run                     # 200 sources: cold run, then re-run
     uv run python -m bench.profile_run --schools 1 --sources-per-school 1   # one source
     uv run python -m bench.profile_run --cprofile 25       # also the 25 heaviest functions
+    uv run python -m bench.profile_run --process --schools 1 --sources-per-school 1
+        # as `schoolwatch run --no-send` processes: the first run into an empty warehouse, the
+        # next day's run (one new post), an unchanged re-run
 
 The fixture (bench/fixture_sites.py) is served on 127.0.0.1 and the daily-monitor flow runs in
 this process on Prefect's ephemeral API with a warm PREFECT_HOME (a trivial flow runs first, as
@@ -19,6 +22,15 @@ it, so the figures are wall-clock seconds of the real run:
     store      the store task; `store_run` inside it, the retention purge inside that (the
                same write transaction)
     snapshot   the Parquet snapshots
+
+With `--process`, each run goes through the command line (`flows.cli.main`, so the classifier
+loads in the background while Prefect starts its API, as in `schoolwatch run`), and nothing
+starts Prefect's API before the first run: the first run's figures are those of a new process
+(its `api start` is the wait for Prefect's ephemeral API server). The later runs reuse that API
+and the loaded classifier, so they show only what a run does beyond those.
+
+    api start  waiting for Prefect's ephemeral API server process to answer
+    warm-up    the classifier loading in its background thread (overlaps `api start`)
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import cProfile
 import functools
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +56,8 @@ STAGES = (
     "imports:prefect",
     "imports:ours",
     "prefect",
+    "  api start",
+    "warm-up",
     "fetch",
     "  http",
     "  parse",
@@ -108,6 +123,15 @@ def instrument(timings: Timings) -> Callable[..., Any]:
     timings.wrap(Warehouse, "store_run", "  store_run")
     timings.wrap(maintenance, "purge", "    purge")
     timings.wrap(Warehouse, "snapshot", "snapshot")
+    from prefect.server.api.server import SubprocessASGIServer
+
+    timings.wrap(SubprocessASGIServer, "start", "  api start")
+    try:
+        from flows import warmup
+    except ImportError:  # code from before the background warm-up
+        pass
+    else:
+        timings.wrap(warmup, "_load", "warm-up")
     timings.wrap(sources.HttpClient, "get", "  http")
     for kind in list(sources.PARSERS):
         parser = sources.PARSERS[kind]
@@ -152,6 +176,39 @@ def run_once(flow: Callable[..., Any], config: Path, timings: Timings) -> dict[s
     return out
 
 
+def run_cli(config: Path, timings: Timings) -> dict[str, float]:
+    """One `schoolwatch run --no-send` through the command line; the stage times of that run."""
+    import flows.cli
+    import flows.daily
+
+    if "flow call" not in timings.seconds:
+        timings.wrap(flows.daily, "daily_monitor", "flow call")
+        timings.seconds["flow call"] = 0.0
+    before = dict(timings.seconds)
+    t0 = time.perf_counter()
+    code = flows.cli.main(["run", "--no-send", "--config", str(config)])
+    total = time.perf_counter() - t0
+    if code != 0:
+        raise RuntimeError(f"schoolwatch run exited {code}")
+    out = {k: v - before.get(k, 0.0) for k, v in timings.seconds.items()}
+    out["prefect"] = out.get("flow call", 0.0) - out.get("flow body", 0.0)
+    out["total"] = total
+    return out
+
+
+def _process_runs(args: argparse.Namespace, tmp: Path, timings: Timings) -> None:
+    """The first run, the next day's run and an unchanged re-run, through the command line."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    trivial = [sys.executable, "-m", "bench.trivial"]
+    subprocess.run(trivial, env=env, check=True, capture_output=True)  # a warm PREFECT_HOME
+    with serve_sites(args.schools, args.sources_per_school, args.posts_per_source) as site:
+        config = site.write_config(tmp / "run")
+        print_breakdown("first run (new process, empty warehouse)", run_cli(config, timings))
+        site.change(1)
+        print_breakdown("next day's run (one new post)", run_cli(config, timings))
+        print_breakdown("unchanged re-run", run_cli(config, timings))
+
+
 def print_breakdown(label: str, figures: dict[str, float]) -> None:
     print(f"\n{label}: {figures['total']:.2f} s")
     for name in STAGES:
@@ -165,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sources-per-school", type=int, default=25)
     parser.add_argument("--posts-per-source", type=int, default=25)
     parser.add_argument("--cprofile", type=int, metavar="N", default=0, help="top N functions")
+    parser.add_argument(
+        "--process", action="store_true", help="runs through the command line, API not started"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -175,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
             f"imports: prefect {timings.seconds['imports:prefect']:.2f} s, "
             f"ours beyond it {timings.seconds['imports:ours']:.2f} s"
         )
+        if args.process:
+            _process_runs(args, tmp, timings)
+            return
         trivial_flow_seconds()  # first flow in a fresh PREFECT_HOME migrates its database
         print(f"trivial Prefect flow (warm): {trivial_flow_seconds():.2f} s")
         with serve_sites(args.schools, args.sources_per_school, args.posts_per_source) as site:

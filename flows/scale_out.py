@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from prefect_dask import DaskTaskRunner
+if TYPE_CHECKING:  # imported when a run asks for Dask: it costs every other run half a second
+    from prefect_dask import DaskTaskRunner
 
 T = TypeVar("T")
 
@@ -46,6 +47,8 @@ def dask_task_runner(
 ) -> DaskTaskRunner:
     """A `DaskTaskRunner` for the cluster at `address`, or for a new `LocalCluster` of
     `workers` processes (default: one per core) whose workers report to our Prefect API."""
+    from prefect_dask import DaskTaskRunner
+
     if address:
         return DaskTaskRunner(address=address)
     env = {"PREFECT_API_URL": prefect_api_url()}
