@@ -47,7 +47,8 @@ class HarmModel:
         feats = list(dict.fromkeys(f for w in weights for f in w))
         zeros = [0.0] * len(feats)
         columns = [list(map(w.get, feats, zeros)) for w in weights]
-        object.__setattr__(self, "_index", dict(zip(feats, zip(*columns, strict=True))))
+        rows = zip(*columns, strict=True)
+        object.__setattr__(self, "_index", dict(zip(feats, rows, strict=True)))
 
     @classmethod
     def from_dict(cls, raw: dict) -> HarmModel:

@@ -50,9 +50,7 @@ def whole_runs(quick: bool) -> list[Figure]:
     runs = "1 run" if quick else "median of 2"
     return [
         Figure("trivial Prefect flow (Prefect's floor)", f.median("trivial"), "s", note=runs),
-        Figure(
-            "one-source daily run", f.median("one_source"), "s", note=f"{runs}; one new post"
-        ),
+        Figure("one-source daily run", f.median("one_source"), "s", note=f"{runs}; one new post"),
         Figure(
             "one-source daily run beyond the trivial flow",
             beyond["one_source_beyond_trivial_s"],
