@@ -23,14 +23,12 @@ it, so the figures are wall-clock seconds of the real run:
                same write transaction)
     snapshot   the Parquet snapshots
 
-With `--process`, each run goes through the command line (`flows.cli.main`, so the classifier
-loads in the background while Prefect starts its API, as in `schoolwatch run`), and nothing
-starts Prefect's API before the first run: the first run's figures are those of a new process
-(its `api start` is the wait for Prefect's ephemeral API server). The later runs reuse that API
-and the loaded classifier, so they show only what a run does beyond those.
+With `--process`, each run goes through the command line (`flows.cli.main`, as `schoolwatch run`
+does), and nothing starts Prefect's API before the first run: the first run's figures are those
+of a new process (its `api start` is the wait for Prefect's ephemeral API server). The later
+runs reuse that API and the loaded classifier, so they show only what a run does beyond those.
 
     api start  waiting for Prefect's ephemeral API server process to answer
-    warm-up    the classifier loading in its background thread (overlaps `api start`)
 """
 
 from __future__ import annotations
@@ -57,7 +55,6 @@ STAGES = (
     "imports:ours",
     "prefect",
     "  api start",
-    "warm-up",
     "fetch",
     "  http",
     "  parse",
@@ -126,12 +123,7 @@ def instrument(timings: Timings) -> Callable[..., Any]:
     from prefect.server.api.server import SubprocessASGIServer
 
     timings.wrap(SubprocessASGIServer, "start", "  api start")
-    try:
-        from flows import warmup
-    except ImportError:  # code from before the background warm-up
-        pass
-    else:
-        timings.wrap(warmup, "_load", "warm-up")
+
     timings.wrap(sources.HttpClient, "get", "  http")
     for kind in list(sources.PARSERS):
         parser = sources.PARSERS[kind]

@@ -346,10 +346,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Prefect types its task runner parameter more narrowly than its own runners satisfy
         run = daily_monitor.with_options(task_runner=runner)  # type: ignore[arg-type]
         parts = parts_for(args.dask_workers)
-    else:
-        from flows.warmup import start_loading
-
-        start_loading()  # while Prefect starts its API, off the run's critical path
     summary = run(config_path=str(args.config), send=not args.no_send, parts=parts)
     print_run_summary(summary)
     return _delivery_failed(summary["delivery_failed"])

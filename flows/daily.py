@@ -26,7 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from analysis import ladder
 from analysis.assess import assess_posts
 from analysis.pool import AssessPool, assess_batch
-from flows import scale_out, warmup
+from flows import scale_out
 from flows.removal import check_removals
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
@@ -191,7 +191,6 @@ def analyse(
 ) -> list[Assessment]:
     """Match, score and classify every fetched post (pure; one task for the whole batch, on every
     core when the batch is big)."""
-    warmup.wait_until_loaded()  # a classifier still loading in the background: not twice
     assessments = assess_batch(posts, schools, pool=pool)
     get_run_logger().info(
         "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
