@@ -68,7 +68,7 @@ def whole_runs(quick: bool) -> list[Figure]:
             note=f"empty warehouse; first run {f.median('one_first'):.1f} s",
         ),
         Figure(
-            "200 sources cold, beyond one source's first run",
+            "200 sources cold beyond one-source first run",
             beyond["cold_200_beyond_one_source_s"],
             "s",
             fixed_cost.TARGET_COLD_S,
@@ -76,7 +76,7 @@ def whole_runs(quick: bool) -> list[Figure]:
             note=f"cold run {f.median('cold'):.1f} s",
         ),
         Figure(
-            "200 sources unchanged, beyond one unchanged source",
+            "200 sources unchanged beyond one unchanged",
             beyond["rerun_200_beyond_one_source_s"],
             "s",
             fixed_cost.TARGET_RERUN_S,
