@@ -4,12 +4,12 @@
     uv run python -m bench.identity --check .bench/identity.json   # after it: same outputs?
 
 Runs `assess_posts` over every labelled post there is (the adversarial sets and training
-schools in `analysis/data/`, the dev set and training posts in the shared folder's `eval/`, the
-real comments in its `data/jigsaw/`, where present), the same posts joined into ~100-word posts, and the bench fixture's
-posts, and records a SHA-256 of each assessment's every field (categories, severity, rung,
-sentiment, evidence, confidence, matched spans) per post. `--check` names the first posts
-whose assessment differs. The fingerprint is only comparable on the same data files: a change
-to the rules, frames, slang or model changes it as it should.
+schools in `analysis/data/`, the dev set and training posts in the shared folder's `eval/`,
+the real comments in its `data/jigsaw/`, where present), the same posts joined into ~100-word
+posts, and the bench fixture's posts, and records a SHA-256 of each assessment's every field
+(categories, severity, rung, sentiment, evidence, confidence, matched spans) per post.
+`--check` names the first posts whose assessment differs. The fingerprint is only comparable
+on the same data files: a change to the rules, frames, slang or model changes it as it should.
 """
 
 from __future__ import annotations
