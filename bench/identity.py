@@ -2,6 +2,7 @@
 
     uv run python -m bench.identity --save .bench/identity.json    # before a change
     uv run python -m bench.identity --check .bench/identity.json   # after it: same outputs?
+    uv run python -m bench.identity --pin      # renew the sample tests/analysis pins
 
 Runs `assess_posts` over every labelled post there is (the adversarial sets and training
 schools in `analysis/data/`, the dev set and training posts in the shared folder's `eval/`,
@@ -10,6 +11,11 @@ posts, and the bench fixture's posts, and records a SHA-256 of each assessment's
 (categories, severity, rung, sentiment, evidence, confidence, matched spans) per post.
 `--check` names the first posts whose assessment differs. The fingerprint is only comparable
 on the same data files: a change to the rules, frames, slang or model changes it as it should.
+
+`--pin` writes a representative sample (posts, schools and fingerprints, with a fingerprint of
+the data files) to `tests/data/analysis/pinned_assessments.json`, which
+`tests/analysis/test_pinned_assessments.py` checks on every test run while the data files are
+the ones it was made with.
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ from schoolwatch.models import Assessment, Post
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "analysis" / "data"
+PIN = ROOT / "tests" / "data" / "analysis" / "pinned_assessments.json"
+# what the classifier reads besides the posts: the pin holds while these are unchanged
+DATA_FILES = ("harm_rules.toml", "threat_frames.toml", "slang.toml", "harm_model.json")
+# the school fields analysis reads
+_SCHOOL_FIELDS = {"id", "name", "names", "ambiguous_names", "context", "exclude", "people"}
 SHARED = ROOT.parent / "shared"  # beside the clone, as `make eval` expects it
 
 Corpus = tuple[str, list[Post], dict[str, SchoolConfig]]
@@ -115,6 +126,53 @@ def measure(shared: Path = SHARED, real: bool = True) -> dict[str, dict[str, str
     return out
 
 
+def data_fingerprint() -> str:
+    """SHA-256 of the classifier's data files (`DATA_FILES`)."""
+    h = hashlib.sha256()
+    for name in DATA_FILES:
+        h.update(name.encode() + b"\0" + (DATA / name).read_bytes())
+    return h.hexdigest()
+
+
+def pin_sample() -> list[Corpus]:
+    """Every 24th post of each set in `analysis/data/` and every 12th of its ~100-word posts,
+    and every 50th post of the bench fixture: a few hundred posts of every kind and category."""
+    sets = [*labelled("data/eval", DATA / "eval"), *labelled("data/train", DATA / "train")]
+    out = [(n, p[:: 12 if n.endswith(":100-words") else 24], s) for n, p, s in sets]
+    posts, schools = bench_batch()
+    return [*out, ("bench-fixture", posts[::50], schools)]
+
+
+def write_pin(path: Path = PIN) -> int:
+    """Write the pinned sample (inputs and fingerprints) to `path`; returns its size in posts."""
+    rows, schools = [], {}
+    for name, posts, known in pin_sample():
+        for post, a in zip(posts, assess_posts(posts, known), strict=True):
+            school = known[post.school_id]
+            schools[school.id] = school.model_dump(mode="json", include=_SCHOOL_FIELDS)
+            rows.append(
+                {
+                    "set": name,
+                    "id": post.post_id,
+                    "school": post.school_id,
+                    "local": post.local,
+                    "title": post.title,
+                    "text": post.text,
+                    "categories": list(a.categories),
+                    "fingerprint": fingerprint(a),
+                }
+            )
+    pin = {"data": data_fingerprint(), "schools": schools, "posts": rows}
+    path.write_text(json.dumps(pin, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+def pinned_inputs(pin: dict[str, Any]) -> tuple[list[Post], dict[str, SchoolConfig]]:
+    """The posts and schools of a pin written by `write_pin`."""
+    schools = {k: SchoolConfig.model_validate(v) for k, v in pin["schools"].items()}
+    return _posts(pin["posts"]), schools
+
+
 def differences(saved: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> list[str]:
     """One line per set or post whose fingerprint is not the saved one."""
     out = []
@@ -133,11 +191,15 @@ def main() -> int:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--save", type=Path, help="write the fingerprint to this file")
     what.add_argument("--check", type=Path, help="compare with a fingerprint saved earlier")
+    what.add_argument("--pin", action="store_true", help=f"renew {PIN.relative_to(ROOT)}")
     parser.add_argument(
         "--shared", type=Path, default=SHARED, help=f"the shared folder (default {SHARED})"
     )
     parser.add_argument("--no-real", action="store_true", help="leave out the real comments")
     args = parser.parse_args()
+    if args.pin:
+        print(f"pinned {write_pin()} assessments in {PIN.relative_to(ROOT)}")
+        return 0
     now = measure(args.shared, real=not args.no_real)
     total = sum(len(v) for v in now.values())
     if args.save:
