@@ -54,6 +54,11 @@ class Frame:
     unless: re.Pattern[str] | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
     weak: bool = False
+    # `anchor`'s matches, found faster (`analysis.harm_regex`)
+    anchor_scanner: Scanner = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchor_scanner", Scanner(self.anchor))
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -96,9 +101,15 @@ class FrameBook:
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    # `slot_patterns`, searched faster (`analysis.harm_regex`): most posts hold no threat
-    # slot, and saying so is most of the cost of choosing which frames to try
-    slot_scanners: dict[str, Scanner] = field(default_factory=dict, compare=False, repr=False)
+    # `slot_patterns` and `strong_cue`, searched faster (`analysis.harm_regex`): most posts
+    # hold no threat slot, and saying so is most of the cost of choosing which frames to try
+    slot_scanners: dict[str, Scanner] = field(init=False, compare=False, repr=False)
+    strong_cue_scanner: Scanner = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        slots = {name: Scanner(p) for name, p in self.slot_patterns.items()}
+        object.__setattr__(self, "slot_scanners", slots)
+        object.__setattr__(self, "strong_cue_scanner", Scanner(self.strong_cue))
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -320,7 +331,6 @@ def parse_frames(raw: dict) -> FrameBook:
         slot_patterns,
         re.compile(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
         {name: _one_words(entries) for name, entries in raw["slots"].items()},
-        {name: Scanner(pattern) for name, pattern in slot_patterns.items()},
     )
 
 
@@ -427,10 +437,10 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
-    for a in frame.anchor.finditer(text):
-        if windows and a.start() < windows[-1][1]:
+    for start, end in frame.anchor_scanner.spans(text):
+        if windows and start < windows[-1][1]:
             continue  # inside the sentence already taken
-        lo, hi = _sentence(text, a.start(), a.end())
+        lo, hi = _sentence(text, start, end)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], hi)
         else:
@@ -448,6 +458,5 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    return any(
-        _counter(book, text, m.start(), m.end()) is None for m in book.strong_cue.finditer(text)
-    )
+    spans = book.strong_cue_scanner.spans(text)
+    return any(_counter(book, text, start, end) is None for start, end in spans)
