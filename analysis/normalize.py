@@ -92,7 +92,7 @@ def _merge_phrases(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]
     while i < len(raw):
         for phrase, repl in _PHRASES:
             n = len(phrase)
-            if tuple(t[0] for t in raw[i : i + n]) == phrase:
+            if raw[i][0] == phrase[0] and tuple(t[0] for t in raw[i : i + n]) == phrase:
                 out.append((repl, raw[i][1], raw[i + n - 1][2]))
                 i += n
                 break
@@ -105,16 +105,14 @@ def _merge_phrases(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]
 def normalise(text: str) -> Normalised:
     """`text` as space-joined normalised tokens with their original offsets."""
     toks = tokens(text)
-    parts = [" "]
     starts = []
     pos = 1
     for tok, _, _ in toks:
         starts.append(pos)
-        parts.append(tok)
-        parts.append(" ")
         pos += len(tok) + 1
+    words = " ".join(tok for tok, _, _ in toks)
     return Normalised(
-        text="".join(parts),
+        text=f" {words} " if words else " ",
         offsets=tuple((s, e) for _, s, e in toks),
         token_starts=tuple(starts),
     )
