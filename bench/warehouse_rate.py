@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.backfill import DISTINCT
 from bench.corpus import Corpus, fetch_result
 from bench.figures import Figure
 from schoolwatch.config import WarehouseConfig
@@ -148,7 +149,7 @@ def main() -> None:
         "--history", type=int, default=50_000, help="posts already stored (0: skip)"
     )
     args = parser.parse_args()
-    for figure in measure(args.posts, args.repeat, history=args.history):
+    for figure in measure(args.posts, args.repeat, Corpus(DISTINCT), args.history):
         print(figure.line())
 
 
