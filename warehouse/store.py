@@ -169,8 +169,8 @@ def _lookup(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> tuple[set[Key], 
     """Which of `keys` were erased on request, and what the warehouse holds of the others: one
     join of the batch's keys (an Arrow table) with what is stored.
 
-    Only the batch's own assessments are read for the current one (the highest
-    `assessment_id`, as `current_assessments` says), not the whole table's.
+    The current assessment (the highest `assessment_id`, as `current_assessments` says) is
+    found for the batch's posts only, not ranked over the whole table as the view would.
     """
     if not keys:
         return set(), {}
