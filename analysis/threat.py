@@ -396,9 +396,21 @@ def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
         return next((c for c in book.counters if c.name == "quote"), None)
     window = _near(text, start, end)
     for c in book.counters:
-        if c.pattern.search(window):
+        if _counts(c, window):
             return c
     return None
+
+
+def _counts(counter: Frame, window: str) -> bool:
+    """Does `counter` occur in `window`, other than inside one of its own `unless` phrases
+    (the "match" in "put a match to it" is no sports match)?"""
+    if counter.unless is None:
+        return counter.pattern.search(window) is not None
+    spared = [(m.start(), m.end()) for m in counter.unless.finditer(window)]
+    return any(
+        not any(lo <= m.start() and m.end() <= hi for lo, hi in spared)
+        for m in counter.pattern.finditer(window)
+    )
 
 
 def _near(text: str, start: int, end: int) -> str:

@@ -110,7 +110,8 @@ def every_core(quick: bool) -> list[Figure]:
 def warehouse(quick: bool) -> list[Figure]:
     """Rows per second of a run's store step (bench/warehouse_rate.py)."""
     corpus = Corpus(backfill.DISTINCT)
-    return warehouse_rate.measure(2000 if quick else 5000, 1 if quick else 3, corpus)
+    posts, repeat, history = (2000, 3, 20_000) if quick else (5000, 3, 50_000)
+    return warehouse_rate.measure(posts, repeat, corpus, history)
 
 
 def back_fill(quick: bool) -> list[Figure]:
