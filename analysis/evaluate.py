@@ -147,14 +147,15 @@ def expected_labels(record: dict[str, Any]) -> Labels:
 def classify_records(
     config: Config, records: Sequence[dict[str, Any]]
 ) -> tuple[list[Labels], float]:
-    """The classifier's labels for each record, and the seconds one pass takes."""
+    """The classifier's labels for each record, and the CPU seconds one pass takes (this
+    process's CPU time: what one core does, whatever else the machine is running)."""
     lines = [json.dumps({k: r[k] for k in FED_KEYS if k in r}) for r in records]
     passes, elapsed = 0, 0.0
     while True:
         out = io.StringIO()
-        start = time.perf_counter()
+        start = time.process_time()
         bad = classify_stream(config, lines, out)
-        elapsed += time.perf_counter() - start
+        elapsed += time.process_time() - start
         passes += 1
         if elapsed >= MIN_TIMING_S or not records:
             break
@@ -503,7 +504,7 @@ def render_suite(report: dict[str, Any]) -> str:
                 ),
                 "",
             ),
-            ("posts/s, ~100 words, 1 core", lambda v: f"{v['posts_per_s']:.0f}", ">= 400"),
+            ("posts/s, ~100 words, 1 core CPU", lambda v: f"{v['posts_per_s']:.0f}", ">= 400"),
         ]
         for label, fn, target in rows:
             lines.append(

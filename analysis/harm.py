@@ -21,7 +21,7 @@ from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-7"
+HARM_VERSION = "harm-8"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.
@@ -91,8 +91,8 @@ def classify(
             and targeted
             and any(c in chosen for c in book.harassment_when_targeted)
         )
-        cued = _cued(cat, cues, book, chosen)
         p = probs.get(cat, 0.0)
+        cued = _cued(cat, cues, book, chosen, p)
         if cat == "threat" and "#threat_cue" not in cues:
             # no word of serious violence, a weapon or death: the model must be surer
             p = p if p >= book.thresholds.get("threat_without_cue", 1.0) else 0.0
@@ -359,12 +359,13 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
     return not vetoed or p >= book.veto_above
 
 
-def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str]) -> bool:
+def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str], p: float) -> bool:
     if cat == "threat":
-        # a model-only threat is never one that counter-evidence (sport, a game, an exam, the
-        # writer themself, a quotation, a news report) sets aside; without a word of serious
-        # violence, a weapon or death the model must also be surer (`threat_without_cue`)
-        return "#countered" not in cues
+        # a model-only threat is not one that counter-evidence (sport, a game, an exam, the
+        # writer themself, a quotation, a news report) sets aside, unless the model is very sure
+        # (`threat_despite_counter`); without a word of serious violence, a weapon or death the
+        # model must also be surer (`threat_without_cue`)
+        return "#countered" not in cues or p >= book.thresholds.get("threat_despite_counter", 1.0)
     """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
     and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)

@@ -9,7 +9,9 @@ match on the normalised text is also a span of the original and can be shown as 
 - spaced-out letters: "k i l l" -> "kill   ", "d.i.e" -> "die  ";
 - stretched letters: "diiiie" -> "die   ", "killlll" -> "kill   " (a run of three or more of
   a letter becomes one, or two for letters often written double, the spaces after the word);
-- emoji variation selectors, which follow a weapon emoji in some keyboards, become spaces.
+- emoji variation selectors, which follow a weapon emoji in some keyboards, become spaces;
+- letters hidden by asterisks in a word of violence: "sh*nk" -> "shank", "k*ll" -> "kill"
+  (`slang.toml`, `[starred]`; only when exactly one listed word fits).
 
 For the trained model, `slang()` maps slang and dialect words to the plain word they mean
 (`analysis/data/slang.toml`); `harm_text.features` reads every token through it.
@@ -30,6 +32,7 @@ _LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
 _LEET_INSIDE = re.compile(r"[a-z][0-9@$!]+[a-z]")  # a quick look first: most posts have none
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
 _SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
+_STARRED = re.compile(r"[a-z]+\*+[a-z]+")  # "sh*nk", "k*ll": letters hidden inside a word
 
 
 def _unleet(m: re.Match[str]) -> str:
@@ -71,9 +74,21 @@ def _unstretch(m: re.Match[str]) -> str:
     return short + " " * (len(word) - len(short))
 
 
+def _unstar(m: re.Match[str]) -> str:
+    word = m.group(0)
+    fits = [w for w in starred().get(len(word), ()) if _fits(word, w)]
+    return fits[0] if len(fits) == 1 else word
+
+
+def _fits(starred_word: str, word: str) -> bool:
+    return all(c == "*" or c == w for c, w in zip(starred_word, word, strict=True))
+
+
 def for_rules(folded: str) -> str:
     """`folded` (lower case, see `harm_text.fold`) with disguises undone; same length."""
     text = folded
+    if "*" in text:
+        text = _STARRED.sub(_unstar, text)
     if "\ufe0f" in text or "\u200d" in text:
         text = text.translate(_SELECTORS)
     if _RUN.search(text):
@@ -96,3 +111,16 @@ def slang() -> dict[str, str]:
             word = entry.split("=", 1)[0].strip()
             out[word] = plain
     return out
+
+
+@lru_cache(maxsize=1)
+def starred() -> dict[int, tuple[str, ...]]:
+    """Length -> the words of violence a word with hidden letters may stand for (`slang.toml`,
+    `[starred]`)."""
+    with SLANG_PATH.open("rb") as f:
+        raw = tomllib.load(f)
+    out: dict[int, list[str]] = {}
+    for entry in raw.get("starred", {}).get("words", ()):
+        word = entry.split("=", 1)[0].strip()
+        out.setdefault(len(word), []).append(word)
+    return {n: tuple(ws) for n, ws in out.items()}

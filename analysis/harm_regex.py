@@ -328,7 +328,7 @@ class _Run:
 
     def next(self, text: str, pos: int) -> tuple[int, int] | None:
         """The leftmost match starting at `pos` or later, as `search` would find it."""
-        if pos == 0 and self._needs is not None and not any(s in text for s in self._needs):
+        if pos == 0 and self._needs is not None and not any(map(text.__contains__, self._needs)):
             return None
         after = self._after
         if after is None:

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A word: letters/digits, with apostrophes allowed inside ("Aldric's", "O’Neill").
 # Underscore is excluded so "st_aldrics" is two words, like "st-aldrics".
@@ -64,26 +65,34 @@ def fold_token(word: str) -> str:
     return _SINGLE.get(folded, folded)
 
 
+# Every post is normalised for matching, and most of its words were seen in earlier posts.
+_fold_seen = lru_cache(maxsize=1 << 16)(fold_token)
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """Normalised tokens of `text` with their original [start, end), variants merged."""
     raw = []
     for m in _WORD.finditer(text):
-        tok = fold_token(m.group())
+        tok = _fold_seen(m.group())
         if tok:
-            raw.append((tok, m.start(), m.end()))
+            start, end = m.span()
+            raw.append((tok, start, end))
     return _merge_phrases(raw)
+
+
+_PHRASE_STARTS = frozenset(phrase[0] for phrase, _ in _PHRASES)
 
 
 def _merge_phrases(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     # Only "c" and "church" can start a phrase: skip the work for texts without them.
-    if not any(t[0] in ("c", "church") for t in raw):
+    if _PHRASE_STARTS.isdisjoint(tok for tok, _, _ in raw):
         return raw
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(raw):
         for phrase, repl in _PHRASES:
             n = len(phrase)
-            if tuple(t[0] for t in raw[i : i + n]) == phrase:
+            if raw[i][0] == phrase[0] and tuple(t[0] for t in raw[i : i + n]) == phrase:
                 out.append((repl, raw[i][1], raw[i + n - 1][2]))
                 i += n
                 break
@@ -96,16 +105,14 @@ def _merge_phrases(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]
 def normalise(text: str) -> Normalised:
     """`text` as space-joined normalised tokens with their original offsets."""
     toks = tokens(text)
-    parts = [" "]
     starts = []
     pos = 1
     for tok, _, _ in toks:
         starts.append(pos)
-        parts.append(tok)
-        parts.append(" ")
         pos += len(tok) + 1
+    words = " ".join(tok for tok, _, _ in toks)
     return Normalised(
-        text="".join(parts),
+        text=f" {words} " if words else " ",
         offsets=tuple((s, e) for _, s, e in toks),
         token_starts=tuple(starts),
     )

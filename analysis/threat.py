@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from analysis import harm_normalize, phrases
+from analysis.harm_regex import Scanner
 from analysis.harm_text import Target
 
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
@@ -45,23 +47,38 @@ class Frame:
     # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
     # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
     # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
-    by_word: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
-    by_other: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    by_word: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
+    by_other: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
     needs: re.Pattern[str] | None = None  # a further word the sentence must carry
     # this frame's own exceptions: a hit with one of them near it (same sentence) is set aside
     unless: re.Pattern[str] | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
     weak: bool = False
+    # `anchor`'s matches, found faster (`analysis.harm_regex`)
+    anchor_scanner: Scanner = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchor_scanner", Scanner(self.anchor))
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
         for key in self.by_word.keys() & present.words:
-            if any(all(map(present, req)) for req in self.by_word[key]):
+            if any(present.holds(needs) for needs in self.by_word[key]):
                 return True
-        for key, reqs in self.by_other.items():
-            if present(key) and any(all(map(present, req)) for req in reqs):
-                return True
-        return False
+        # (a phrase's plain words are checked first, in one subset test; then its anchor, the
+        # rarest thing it needs; its other slots are searched for only when both are there)
+        return any(
+            present.holds(needs) for all_needs in self.by_other.values() for needs in all_needs
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Needs:
+    """Everything one phrase cannot match without: its plain words (checked all at once, as a
+    subset of the text's words) and its other tokens (slots, stems, emoji: one look each)."""
+
+    words: frozenset[str]
+    others: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +101,15 @@ class FrameBook:
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    # `slot_patterns` and `strong_cue`, searched faster (`analysis.harm_regex`): most posts
+    # hold no threat slot, and saying so is most of the cost of choosing which frames to try
+    slot_scanners: dict[str, Scanner] = field(init=False, compare=False, repr=False)
+    strong_cue_scanner: Scanner = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        slots = {name: Scanner(p) for name, p in self.slot_patterns.items()}
+        object.__setattr__(self, "slot_scanners", slots)
+        object.__setattr__(self, "strong_cue_scanner", Scanner(self.strong_cue))
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -203,8 +229,8 @@ def _plain(token: str) -> bool:
     return token.isascii() and token.replace("'", "").isalnum()
 
 
-def _keyed(phrase_list: list[str], *, plain: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
-    out: dict[str, list[tuple[str, ...]]] = {}
+def _keyed(phrase_list: list[str], *, plain: bool) -> dict[str, tuple[_Needs, ...]]:
+    out: dict[str, list[_Needs]] = {}
     for p in phrase_list:
         key = _anchor(p)
         if _plain(key) == plain:
@@ -212,10 +238,25 @@ def _keyed(phrase_list: list[str], *, plain: bool) -> dict[str, tuple[tuple[str,
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _requirements(phrase: str) -> tuple[str, ...]:
-    toks = [t for t in phrase.split() if not t.startswith("..")]
-    # words first (a set lookup), slots last (a regex search each)
-    return tuple(sorted(set(toks), key=lambda t: (t.startswith("{"), t)))
+def _requirements(phrase: str) -> _Needs:
+    toks = {t for t in phrase.split() if not t.startswith("..")}
+    words = {t: w for t in toks if (w := _plain_word(t)) is not None}
+    # the anchor first (the rarest), then stems and emoji (a scan of the text's words), slots
+    # last (a regex search each)
+    anchor = _anchor(phrase)
+    others = sorted(toks - words.keys(), key=lambda t: (t != anchor, t.startswith("{"), t))
+    return _Needs(frozenset(words.values()), tuple(others))
+
+
+def _plain_word(token: str) -> str | None:
+    """The word a text must hold for `token` to be there, when that is all it takes (not for
+    a slot, a stem `kill*`, or an emoji or symbol)."""
+    if token.startswith("{"):
+        return None
+    word = token.replace("'", "")
+    if word.isascii() and word.replace("*", "").isalnum() and not word.endswith("*"):
+        return word
+    return None
 
 
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -228,7 +269,12 @@ class _Present:
         self.text = text
         self.book = book
         self.words = {w.replace("'", "") for w in _WORDS.findall(text)}
+        self.sorted_words: list[str] | None = None  # for stems, sorted on first use
         self.seen: dict[str, bool] = {}
+
+    def holds(self, needs: _Needs) -> bool:
+        """Does the text hold everything in `needs`?"""
+        return needs.words <= self.words and all(map(self, needs.others))
 
     def __call__(self, token: str) -> bool:
         known = self.seen.get(token)
@@ -241,14 +287,22 @@ class _Present:
             name = token[1:-1]
             if not self.book.slot_words.get(name, frozenset()).isdisjoint(self.words):
                 return True
-            return self.book.slot_patterns[name].search(self.text) is not None
+            return self.book.slot_scanners[name].first(self.text) is not None
+        word = _plain_word(token)
+        if word is not None:
+            return word in self.words
         word = token.replace("'", "")
         if not word.isascii() or not word.replace("*", "").isalnum():
             return word.rstrip("*") in self.text  # emoji, "£"
-        if word.endswith("*"):
-            stem = word[:-1]
-            return any(w.startswith(stem) for w in self.words)
-        return word in self.words
+        return self._has_stem(word[:-1])
+
+    def _has_stem(self, stem: str) -> bool:
+        """Does a word of the text start with `stem`? (The first word not sorted before
+        `stem` is the only one that needs a look.)"""
+        if self.sorted_words is None:
+            self.sorted_words = sorted(self.words)
+        i = bisect_left(self.sorted_words, stem)
+        return i < len(self.sorted_words) and self.sorted_words[i].startswith(stem)
 
 
 def _one_words(entries: list[str]) -> frozenset[str]:
@@ -342,9 +396,21 @@ def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
         return next((c for c in book.counters if c.name == "quote"), None)
     window = _near(text, start, end)
     for c in book.counters:
-        if c.pattern.search(window):
+        if _counts(c, window):
             return c
     return None
+
+
+def _counts(counter: Frame, window: str) -> bool:
+    """Does `counter` occur in `window`, other than inside one of its own `unless` phrases
+    (the "match" in "put a match to it" is no sports match)?"""
+    if counter.unless is None:
+        return counter.pattern.search(window) is not None
+    spared = [(m.start(), m.end()) for m in counter.unless.finditer(window)]
+    return any(
+        not any(lo <= m.start() and m.end() <= hi for lo, hi in spared)
+        for m in counter.pattern.finditer(window)
+    )
 
 
 def _near(text: str, start: int, end: int) -> str:
@@ -383,10 +449,10 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
-    for a in frame.anchor.finditer(text):
-        if windows and a.start() < windows[-1][1]:
+    for start, end in frame.anchor_scanner.spans(text):
+        if windows and start < windows[-1][1]:
             continue  # inside the sentence already taken
-        lo, hi = _sentence(text, a.start(), a.end())
+        lo, hi = _sentence(text, start, end)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], hi)
         else:
@@ -404,6 +470,5 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    return any(
-        _counter(book, text, m.start(), m.end()) is None for m in book.strong_cue.finditer(text)
-    )
+    spans = book.strong_cue_scanner.spans(text)
+    return any(_counter(book, text, start, end) is None for start, end in spans)

@@ -59,6 +59,11 @@ WRITERS = (
     "cwmderi",
     "hollinbrigg",
     "fenwold",
+    "hackmarsh",
+    "tilsey",
+    "avonleat",
+    "irkbridge",
+    "shinglesea",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -71,7 +76,7 @@ FOLDS = 3  # for the calibration of confidence
 WEIGHT_MIN = 0.02
 C = 8.0
 # per-category regularisation where cross-validation preferred another value
-C_BY_CATEGORY: dict[str, float] = {}
+C_BY_CATEGORY: dict[str, float] = {"threat": 16.0}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,17 +10,20 @@ version 1) and its own `chain_hash`:
 digest of the raw bytes, so the raw item is covered through it (`verify` recomputes that
 digest from the bytes too). `run_id` is not covered: it is bookkeeping, not evidence.
 
-`seal` fills both columns for the rows of one run (or, once, for every row stored before the
-chain existed); `verify` recomputes everything and returns one line per problem.
+The store computes both as it builds a run's rows (`version_hash`), so every version is
+appended sealed; `seal` fills them for rows stored without them (once, by the migration that
+added the chain, for every row stored before it); `verify` recomputes everything and returns
+one line per problem.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 
 import duckdb
 
@@ -39,26 +42,56 @@ class Link:
     text: str
 
 
+@functools.lru_cache(maxsize=1024)
 def _instant(when: datetime) -> str:
+    """`when` as the chain writes it; a run's posts share a few fetch times, each written once."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
     return aware.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def chain_hash(link: Link, prev_hash: str | None) -> str:
     """The chain hash of one version given the previous version's (None for version 1)."""
-    fields = [
-        prev_hash or "",
+    return version_hash(
+        prev_hash,
         link.school_id,
         link.post_id,
         link.version,
-        _instant(link.fetched_at),
+        link.fetched_at,
         link.url,
         link.sha256,
         link.title,
         link.text,
-    ]
-    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    )
+
+
+def version_hash(
+    prev_hash: str | None,
+    school_id: str,
+    post_id: str,
+    version: int,
+    fetched_at: datetime,
+    url: str,
+    sha256: str,
+    title: str,
+    text: str,
+) -> str:
+    """`chain_hash` from the fields themselves: the store computes a run's versions with it
+    as it builds their rows, so they are appended sealed.
+
+    The canonical text is what `json.dumps(fields, ensure_ascii=False, separators=(",", ":"))`
+    writes, put together here with json's own string escaping (a test holds the two to the same
+    text): a run hashes every new version, and the general encoder costs more than the hash.
+    """
+    canonical = (
+        f"[{_string(prev_hash or '')},{_string(school_id)},{_string(post_id)},"
+        f"{_int(version)},{_string(_instant(fetched_at))},{_string(url)},{_string(sha256)},"
+        f"{_string(title)},{_string(text)}]"
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_string = encode_basestring  # json's escaping when ensure_ascii=False
+_int = int.__repr__  # how json writes an int; refuses anything else instead of misprinting
 
 
 _LINK_COLUMNS = "school_id, post_id, version, fetched_at, url, sha256, title, text"

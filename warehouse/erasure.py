@@ -127,18 +127,3 @@ def _cases_emptied(con: duckdb.DuckDBPyConnection) -> list[str]:
         """
     ).fetchall()
     return [case_id for (case_id,) in rows]
-
-
-def erased_among(
-    con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Which of these (school_id, post_id) were erased: a run does not store them again."""
-    if not keys:
-        return set()
-    rows = con.execute(
-        "SELECT e.school_id, e.post_id "
-        "FROM (SELECT unnest($1::VARCHAR[]) AS school_id, unnest($2::VARCHAR[]) AS post_id) k "
-        "JOIN erased_posts e USING (school_id, post_id)",
-        [[k[0] for k in keys], [k[1] for k in keys]],
-    ).fetchall()
-    return {(s, p) for s, p in rows}

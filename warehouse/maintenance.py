@@ -25,20 +25,27 @@ def purge(con: duckdb.DuckDBPyConnection, now: datetime, retention_days: int) ->
     con.execute(
         """
         CREATE TEMP TABLE doomed AS
-        SELECT p.school_id, p.post_id FROM posts p
-        LEFT JOIN current_assessments a USING (school_id, post_id)
-        WHERE p.first_seen_at < $1 AND coalesce(a.severity, 'none') = 'none'
-          AND NOT EXISTS (SELECT 1 FROM case_posts cp
-                          WHERE cp.school_id = p.school_id AND cp.post_id = p.post_id)
+        WITH old AS (
+            SELECT p.school_id, p.post_id FROM posts p
+            WHERE p.first_seen_at < $1
+              AND NOT EXISTS (SELECT 1 FROM case_posts cp
+                              WHERE cp.school_id = p.school_id AND cp.post_id = p.post_id)
+        ), current AS (  -- the current assessment of those posts only (highest assessment_id)
+            SELECT school_id, post_id, arg_max(severity, assessment_id) AS severity
+            FROM assessments SEMI JOIN old USING (school_id, post_id)
+            GROUP BY school_id, post_id
+        )
+        SELECT o.school_id, o.post_id FROM old o LEFT JOIN current a USING (school_id, post_id)
+        WHERE coalesce(a.severity, 'none') = 'none'
         """,
         [now - timedelta(days=retention_days)],
     )
-    for table in ("assessments", "post_contents", "deliveries", "posts"):
+    (n,) = one_row(con, "SELECT count(*) FROM doomed")
+    for table in ("assessments", "post_contents", "deliveries", "posts") if n else ():
         con.execute(
             f"DELETE FROM {table} t USING doomed d "
             "WHERE t.school_id = d.school_id AND t.post_id = d.post_id"
         )
-    (n,) = one_row(con, "SELECT count(*) FROM doomed")
     con.execute("DROP TABLE doomed")
     return n
 

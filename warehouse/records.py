@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import overload
 
 from schoolwatch.models import CaseAction, Evidence, FlaggedItem, Span
@@ -124,17 +125,35 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
-# `json.dumps(x, ensure_ascii=False)` builds an encoder per call; one shared encoder writes the
-# same text (a run encodes three values per post)
-_UNICODE_JSON = json.JSONEncoder(ensure_ascii=False)
+# The stored JSON of evidence and spans is the text `json.dumps([x.as_dict() ...],
+# ensure_ascii=False)` writes; a run writes two lists per post, so they are formatted here field
+# by field with json's own string escaping rather than through a dict per item (a test holds
+# the two to the same text, character for character).
+_string = encode_basestring  # json's escaping when ensure_ascii=False
+_int = int.__repr__  # how json writes an int; refuses a float or a string instead of misprinting
 
 
 def evidence_json(evidence: tuple[Evidence, ...]) -> str:
-    return _UNICODE_JSON.encode([e.as_dict() for e in evidence]) if evidence else "[]"
+    if not evidence:
+        return "[]"
+    items = [
+        f'{{"category": {_string(e.category)}, "field": {_string(e.field)}, '
+        f'"start": {_int(e.start)}, "end": {_int(e.end)}, "text": {_string(e.text)}, '
+        f'"reason": {_string(e.reason)}}}'
+        for e in evidence
+    ]
+    return f"[{', '.join(items)}]"
 
 
 def spans_json(spans: tuple[Span, ...]) -> str:
-    return _UNICODE_JSON.encode([s.as_dict() for s in spans]) if spans else "[]"
+    if not spans:
+        return "[]"
+    items = [
+        f'{{"field": {_string(s.field)}, "start": {_int(s.start)}, "end": {_int(s.end)}, '
+        f'"text": {_string(s.text)}}}'
+        for s in spans
+    ]
+    return f"[{', '.join(items)}]"
 
 
 def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:
@@ -142,7 +161,7 @@ def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:
 
 
 def confidence_json(confidence: dict[str, float]) -> str:
-    return json.dumps(confidence)
+    return json.dumps(confidence) if confidence else "{}"  # most mentions flag nothing
 
 
 def confidence_from_json(text: str | None) -> dict[str, float]:

@@ -13,13 +13,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import duckdb
+import pyarrow as pa
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
-from warehouse import chain
-from warehouse.bulk import RowWriter, append_rows
+from warehouse import chain, maintenance
+from warehouse.bulk import RowWriter, append_rows, registered
 from warehouse.connection import one_row
 from warehouse.deadlines import respond_by
-from warehouse.erasure import erased_among
 from warehouse.records import (
     ANSWERED_SQL,
     StoreSummary,
@@ -37,6 +37,7 @@ class _Known:
 
     version: int
     sha256: str
+    chain_hash: str | None  # the latest version's: the next version's prev_hash
     classifier_version: str | None
     flagged: bool
 
@@ -164,22 +165,42 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return one_row(con, f"SELECT count(*) FROM {table}")[0]
 
 
-def _known(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> dict[Key, _Known]:
+def _lookup(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> tuple[set[Key], dict[Key, _Known]]:
+    """Which of `keys` were erased on request, and what the warehouse holds of the others: one
+    join of the batch's keys (an Arrow table) with what is stored.
+
+    The current assessment (the highest `assessment_id`, as `current_assessments` says) is
+    found for the batch's posts only, not ranked over the whole table as the view would.
+    """
     if not keys:
-        return {}
-    rows = con.execute(
-        """
-        SELECT p.school_id, p.post_id, p.latest_version, v.sha256,
-               a.classifier_version, coalesce(a.severity <> 'none', false)
-        FROM (SELECT unnest($1) AS school_id, unnest($2) AS post_id) k
-        JOIN posts p USING (school_id, post_id)
-        JOIN post_contents v ON v.school_id = p.school_id AND v.post_id = p.post_id
-                            AND v.version = p.latest_version
-        LEFT JOIN current_assessments a ON a.school_id = p.school_id AND a.post_id = p.post_id
-        """,
-        [[k[0] for k in keys], [k[1] for k in keys]],
-    ).fetchall()
-    return {(r[0], r[1]): _Known(r[2], r[3], r[4], r[5]) for r in rows}
+        return set(), {}
+    schools, posts = zip(*keys, strict=True)
+    batch = pa.table({"school_id": pa.array(schools, pa.string()),
+                      "post_id": pa.array(posts, pa.string())})  # fmt: skip
+    with registered(con, batch) as k:
+        rows = con.execute(
+            f"""
+            WITH current AS (
+                SELECT school_id, post_id,
+                       arg_max(classifier_version, assessment_id) AS classifier_version,
+                       arg_max(severity, assessment_id) <> 'none' AS flagged
+                FROM assessments SEMI JOIN {k} USING (school_id, post_id)
+                GROUP BY school_id, post_id
+            )
+            SELECT k.school_id, k.post_id, e.post_id IS NOT NULL, p.latest_version, v.sha256,
+                   v.chain_hash, a.classifier_version, coalesce(a.flagged, false)
+            FROM {k} k
+            LEFT JOIN erased_posts e USING (school_id, post_id)
+            LEFT JOIN posts p USING (school_id, post_id)
+            LEFT JOIN post_contents v ON v.school_id = p.school_id AND v.post_id = p.post_id
+                                     AND v.version = p.latest_version
+            LEFT JOIN current a ON a.school_id = p.school_id AND a.post_id = p.post_id
+            WHERE e.post_id IS NOT NULL OR v.post_id IS NOT NULL
+            """
+        ).fetchall()
+    erased = {(r[0], r[1]) for r in rows if r[2]}
+    known = {(r[0], r[1]): _Known(*r[3:]) for r in rows if not r[2]}
+    return erased, known
 
 
 def assessment_row(a: Assessment, version: int, run_id: str | None, now: datetime) -> tuple:
@@ -227,7 +248,10 @@ def insert_assessments(
     write(con, "assessments", ASSESSMENT_COLUMNS, rows)
 
 
-def _content_row(p: Post, version: int, run_id: str) -> tuple:
+def _content_row(p: Post, version: int, run_id: str, sha256: str, prev_hash: str | None) -> tuple:
+    """A version's row, sealed: its chain hash follows from its fields and `prev_hash`."""
+    chained = chain.version_hash(prev_hash, p.school_id, p.post_id, version, p.fetched_at,
+                                 p.url, sha256, p.title, p.text)  # fmt: skip
     return (
         p.school_id,
         p.post_id,
@@ -235,10 +259,12 @@ def _content_row(p: Post, version: int, run_id: str) -> tuple:
         p.fetched_at,
         run_id,
         p.url,
-        sha256_hex(p.raw),
+        sha256,
         p.raw,
         p.title,
         p.text,
+        prev_hash,
+        chained,
     )
 
 
@@ -253,6 +279,8 @@ CONTENT_COLUMNS = [
     "raw",
     "title",
     "text",
+    "prev_hash",
+    "chain_hash",
 ]
 
 
@@ -273,20 +301,21 @@ def store_posts(
     batch = {
         k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
     }
-    for key in erased_among(con, list(batch)):  # erased on request: never stored again
-        del batch[key]
-    known = _known(con, list(batch))
+    erased, known = _lookup(con, list(batch))
     new_posts, contents, updates, assess_rows, flaggings = [], [], [], [], []
     for key, post in batch.items():
+        if key in erased:  # erased on request: never stored again
+            continue
         a, old = assessed[key], known.get(key)
+        digest = sha256_hex(post.raw)
         if old is None:
             version = 1
             new_posts.append(_post_row(post))
-            contents.append(_content_row(post, 1, run_id))
-        elif old.sha256 != sha256_hex(post.raw):
+            contents.append(_content_row(post, 1, run_id, digest, None))
+        elif old.sha256 != digest:
             version = old.version + 1
             updates.append((*key, post.url, post.title, post.text, version))
-            contents.append(_content_row(post, version, run_id))
+            contents.append(_content_row(post, version, run_id, digest, old.chain_hash))
         elif old.classifier_version != a.classifier_version:
             version = old.version
         else:
@@ -302,7 +331,6 @@ def store_posts(
     write(con, "posts", POST_COLUMNS, new_posts)
     _update_latest(con, updates)
     write(con, "post_contents", CONTENT_COLUMNS, contents)
-    chain.seal(con, run_id)
     insert_assessments(con, assess_rows, write)
     summary = StoreSummary(
         new_posts=len(new_posts),
@@ -373,12 +401,16 @@ def store_run(
     assessments: list[Assessment],
     now: datetime,
     write: RowWriter = append_rows,
+    *,
+    retention_days: int | None = None,
 ) -> StoreSummary:
-    """Everything one run writes (see `Warehouse.store_run`), each table appended once."""
+    """Everything one run writes (see `Warehouse.store_run`), each table appended once; with
+    `retention_days`, the purge too (`maintenance.purge`), in the same transaction."""
     fetches = record_fetches(con, run_id, started_at, results, now, write)
     summary, flaggings = store_posts(con, run_id, posts, assessments, now, write)
     opened = assign_cases(con, flaggings, now, write)
-    return replace(summary, cases_opened=opened, fetches=fetches)
+    purged = 0 if retention_days is None else maintenance.purge(con, now, retention_days)
+    return replace(summary, cases_opened=opened, fetches=fetches, purged=purged)
 
 
 def assign_cases(
@@ -396,20 +428,7 @@ def assign_cases(
     """
     if not flaggings:
         return 0
-    in_case = {
-        (s, p)
-        for s, p in con.execute(
-            "SELECT school_id, post_id FROM case_posts WHERE school_id IN (SELECT unnest($1))",
-            [sorted({f.school_id for f in flaggings})],
-        ).fetchall()
-    }
-    open_cases: dict[tuple[str, str, str], str | int] = {
-        (s, site, author): case_id
-        for case_id, s, site, author in con.execute(
-            "SELECT case_id, school_id, site, author FROM cases "
-            "WHERE status = 'open' AND author <> '' ORDER BY opened_at"
-        ).fetchall()
-    }
+    in_case, open_cases = _cases_of(con, flaggings)
     new_cases: list[list] = []  # a new case is known by its place here until it has an id
     links: list[tuple[str, str, str | int]] = []
     joined = []
@@ -446,6 +465,33 @@ def assign_cases(
         [(s, p, ids[c] if isinstance(c, int) else c, now) for s, p, c in links],
     )
     return len(new_cases)
+
+
+def _cases_of(
+    con: duckdb.DuckDBPyConnection, flaggings: list[Flagging]
+) -> tuple[set[Key], dict[tuple[str, str, str], str | int]]:
+    """Which of the flagged posts are already in a case, and the open case of each of their
+    posters (the latest opened, for a poster with several), read for these posts and posters
+    only: one join with an Arrow table of them, however many cases the warehouse holds."""
+    batch = pa.table(
+        {
+            name: pa.array([getattr(f, name) for f in flaggings], pa.string())
+            for name in ("school_id", "post_id", "site", "author")
+        }
+    )
+    with registered(con, batch) as f:
+        in_case = con.execute(
+            f"SELECT school_id, post_id FROM case_posts SEMI JOIN {f} USING (school_id, post_id)"
+        ).fetchall()
+        cases = con.execute(
+            f"SELECT case_id, school_id, site, author FROM cases "
+            f"SEMI JOIN {f} USING (school_id, site, author) "
+            "WHERE status = 'open' AND author <> '' ORDER BY opened_at, case_id"
+        ).fetchall()
+    open_cases: dict[tuple[str, str, str], str | int] = {
+        (school, site, author): case_id for case_id, school, site, author in cases
+    }
+    return {(s, p) for s, p in in_case}, open_cases
 
 
 def _bring_forward(con: duckdb.DuckDBPyConnection, joined: list[tuple[str, datetime]]) -> None:

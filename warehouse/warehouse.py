@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -183,14 +182,12 @@ class Warehouse:
         """
         batch = [p for r in results for p in r.posts] if posts is None else posts
 
-        def work(con: duckdb.DuckDBPyConnection) -> StoreSummary:
-            now = _now()
-            summary = store.store_run(con, run_id, started_at, results, batch, assessments, now)
-            if retention_days is None:
-                return summary
-            return replace(summary, purged=maintenance.purge(con, now, retention_days))
-
-        return self._run(work)
+        return self._run(
+            lambda con: store.store_run(
+                con, run_id, started_at, results, batch, assessments, _now(),
+                retention_days=retention_days,
+            )
+        )  # fmt: skip
 
     def last_action_rungs(self, school_id: str) -> dict[tuple[str, str], int]:
         """`{(site, author): highest rung SLT recorded}` for posters with an open case."""

@@ -6,9 +6,11 @@ cases also check that what was learnt carries over to another school.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from analysis import harm, ladder
+from analysis import harm, harm_model, ladder
 from analysis.harm import assess_harm
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES
@@ -484,7 +486,8 @@ def test_rules_file_is_consistent() -> None:
     book = load_rules()
     signals = {"figurative", "reported", "opinion", "praise", "question", "notice", "forward"}
     assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
-    assert set(book.thresholds) == set(CATEGORIES) | {"threat_without_cue"}
+    extra = {"threat_without_cue", "threat_despite_counter"}
+    assert set(book.thresholds) == set(CATEGORIES) | extra
     assert all(0 < t < 1 for t in book.thresholds.values())
     assert len({r.name for r in book.rules}) == len(book.rules)
 
@@ -519,3 +522,21 @@ def test_a_weak_threat_frame_is_a_model_signal_only() -> None:
     feats, ruled = harm.post_signals("", "you better hope the governors back you", SCHOOL)
     assert "#signal:menace_words" in feats
     assert "#frame" not in feats and "threat" not in ruled
+
+
+def _steady_model(threat_p: float) -> harm_model.HarmModel:
+    """A model that gives every post the same threat probability and nothing else."""
+    logit = math.log(threat_p / (1 - threat_p))
+    cats = {cat: {"bias": logit if cat == "threat" else -20.0, "weights": {}} for cat in CATEGORIES}
+    return harm_model.HarmModel.from_dict({"categories": cats})
+
+
+@pytest.mark.parametrize(("threat_p", "expected"), [(0.85, True), (0.75, False)])
+def test_counter_evidence_sets_aside_a_model_threat_unless_the_model_is_very_sure(
+    threat_p: float, expected: bool
+) -> None:
+    # why: sport talk sets a violent phrase aside, but "not even playin ... bleep test" style
+    # posts the model is very sure of (threat_despite_counter, 0.8) are still threats
+    text = "Mr Tarrant at Ashgrove, we're gonna kill them at netball on saturday"
+    result = harm.classify(text, "", SCHOOL, (), model=_steady_model(threat_p))
+    assert ("threat" in result.categories) is expected

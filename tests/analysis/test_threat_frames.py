@@ -69,6 +69,7 @@ def test_counter_evidence_sets_a_frame_aside(text: str, counter: str) -> None:
         ("just diiiie already", "death_wish"),  # stretched letters
         ("ppl saying kai has got a 🔪 in his bag", "weapon_report"),  # emoji as a weapon
         ("Mr Pemberton better watch his back", "menace"),  # a named person (masked as xp)
+        ("bro said hes gonna sh*nk him", "intent"),  # letters hidden by an asterisk
     ],
 )
 def test_disguised_threats_are_found(text: str, frame: str) -> None:
@@ -171,3 +172,31 @@ def test_a_weak_frame_is_a_signal_not_a_threat() -> None:
     (hit,) = threat.find(fold("keep the kids off friday"), book)
     assert hit.frame.weak and hit.countered_by is None
     assert not _small_book({}).frames[0].weak
+
+
+@pytest.mark.parametrize(
+    ("text", "countered"),
+    [
+        # why: the "match" that lights a fire is inside the counter's own `unless` phrase
+        ("someone should put a match to that school", False),
+        # why: a sports match is still counter-evidence
+        ("we're gonna kill them in the match on saturday", True),
+    ],
+)
+def test_a_counter_word_inside_its_unless_phrase_is_no_counter(text: str, countered: bool) -> None:
+    hits = [h for h in threat.find(fold(text)) if not h.frame.weak]
+    assert hits
+    assert all((h.countered_by is not None) is countered for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("gonna sh*nk him", "gonna shank him"),
+        ("i will k*ll u", "i will kill u"),
+        ("sh*t school", "sh*t school"),  # fits "shit" and "shot": left as written
+        ("f*ck off", "f*ck off"),  # not a word of violence: the rules read it as written
+    ],
+)
+def test_letters_hidden_by_asterisks(text: str, read_as: str) -> None:
+    assert harm_normalize.for_rules(text) == read_as

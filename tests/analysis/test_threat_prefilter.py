@@ -1,0 +1,91 @@
+"""Choosing which threat frames to try (`Frame.worth_trying`) only saves time: it never skips a
+frame that would have matched. `threat.find` must give exactly the hits it gives when every
+frame is tried, on every training post and on generated texts made of the frames' own words
+and slot phrases (where hits are frequent)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import harm_normalize, threat
+from analysis.harm_rules import RULES_PATH
+from analysis.harm_text import fold
+
+TRAIN = RULES_PATH.parent / "train"
+BOOK = threat.load_frames()
+
+
+def _every_frame(text: str) -> list[threat.FrameHit]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(threat.Frame, "worth_trying", lambda self, present: True)
+        return threat.find(text)
+
+
+def _training_texts() -> list[str]:
+    out = []
+    for path in sorted(TRAIN.glob("*_posts.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(fold(json.loads(line)["text"]))
+    return out
+
+
+def _beside_apostrophe(text: str, hit: threat.FrameHit) -> bool:
+    return text[hit.start - 1 : hit.start] == "'" or text[hit.end : hit.end + 1] == "'"
+
+
+def test_same_hits_as_trying_every_frame_on_training_posts() -> None:
+    texts = _training_texts()
+    assert len(texts) > 1000
+    threats = 0
+    for text in texts:
+        hits, every = threat.find(text), _every_frame(text)
+        threats += bool(every)
+        # the one known gap (see the xfail below): a hit that starts or ends at an apostrophe
+        missed = [h for h in every if h not in hits]
+        assert all(_beside_apostrophe(text, h) for h in missed), text
+        assert [h for h in every if h not in missed] == hits, text
+    assert threats > 100  # the posts do hold threats: the comparison is not of empty lists
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='known gap, kept while outputs must stay identical: the prefilter reads "car\'s" '
+    'as the word "cars", so a phrase needing "car" is not tried, though its pattern '
+    "(whole words: an apostrophe ends one) matches",
+)
+def test_a_word_before_an_apostrophe_counts() -> None:
+    text = fold("i know which car's yours and what time you leave.")
+    assert threat.find(text) == _every_frame(text)
+
+
+def _vocabulary() -> list[str]:
+    """Words and phrases of the frames file: its slot entries and its phrases' plain words."""
+    with threat.FRAMES_PATH.open("rb") as f:
+        raw = tomllib.load(f)
+    entries = [e for v in raw["slots"].values() for e in v]
+    words = [w for fr in raw["frames"] for p in fr["phrases"] for w in p.split() if w.isalpha()]
+    return sorted({*entries, *words, "xp", "xs", "the", "and", ".", "!", "'", "kill's"})
+
+
+_TEXT = st.lists(st.sampled_from(_vocabulary()), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_TEXT, min_size=1, max_size=4))
+def test_same_hits_as_trying_every_frame_on_generated_texts(texts: list[str]) -> None:
+    for text in texts:
+        text = harm_normalize.for_rules(fold(text))
+        assert threat.find(text, normalised=True) == _every_frame(text), text
+
+
+def test_the_prefilter_skips_most_frames_on_an_ordinary_post() -> None:
+    # guards the speed-up itself: a prefilter that let every frame through would still pass
+    text = fold("The Christmas performance was lovely and every child had a line to say.")
+    present = threat._Present(text, BOOK)
+    assert sum(f.worth_trying(present) for f in BOOK.frames) <= 2
