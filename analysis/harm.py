@@ -360,14 +360,15 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
 
 
 def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str], p: float) -> bool:
+    """Does the post carry one of the cues a model-only `cat` (model probability `p`) needs
+    (rules file `[require]`, and `[require.beside]` when a more serious category was already
+    chosen)?"""
     if cat == "threat":
         # a model-only threat is not one that counter-evidence (sport, a game, an exam, the
         # writer themself, a quotation, a news report) sets aside, unless the model is very sure
         # (`threat_despite_counter`); without a word of serious violence, a weapon or death the
         # model must also be surer (`threat_without_cue`)
         return "#countered" not in cues or p >= book.thresholds.get("threat_despite_counter", 1.0)
-    """Does the post carry one of the cues a model-only `cat` needs (rules file `[require]`,
-    and `[require.beside]` when a more serious category was already chosen)?"""
     needed = book.requires.get(cat)
     if needed and not any(f in cues for f in needed):
         return False
