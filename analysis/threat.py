@@ -54,6 +54,9 @@ class Frame:
     unless: re.Pattern[str] | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
     weak: bool = False
+    # a counter only: when the hit is aimed at one of these (a group: "them"), the counter
+    # anywhere in the post sets it aside ("Sallowfield v Grange tonight. we'll batter them")
+    post_wide_for: re.Pattern[str] | None = None
     # `anchor`'s matches, found faster (`analysis.harm_regex`)
     anchor_scanner: Scanner = field(init=False, compare=False, repr=False)
 
@@ -216,6 +219,7 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
         needs=needs_re,
         unless=_phrase_pattern(raw.get("unless"), slots),
         weak=raw.get("strength", "strong") == "weak",
+        post_wide_for=_phrase_pattern(raw.get("post_wide_for"), slots),
     )
 
 
@@ -397,6 +401,10 @@ def _counter(book: FrameBook, text: str, start: int, end: int) -> Frame | None:
     window = _near(text, start, end)
     for c in book.counters:
         if _counts(c, window):
+            return c
+    hit = text[start:end]
+    for c in book.counters:
+        if c.post_wide_for is not None and c.post_wide_for.search(hit) and _counts(c, text):
             return c
     return None
 

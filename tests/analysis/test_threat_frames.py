@@ -200,3 +200,23 @@ def test_a_counter_word_inside_its_unless_phrase_is_no_counter(text: str, counte
 )
 def test_letters_hidden_by_asterisks(text: str, read_as: str) -> None:
     assert harm_normalize.for_rules(text) == read_as
+
+
+def _post_wide_cases(key: str) -> list[tuple[str, str]]:
+    raw = tomllib.loads(threat.FRAMES_PATH.read_text(encoding="utf-8"))
+    return [(c["name"], text) for c in raw.get("counter", ()) for text in c.get(key, ())]
+
+
+@pytest.mark.parametrize(("name", "text"), _post_wide_cases("post_wide_examples"))
+def test_a_post_wide_counter_sets_aside_harm_aimed_at_a_group(name: str, text: str) -> None:
+    # why: "Sallowfield v Grange tonight, we'll batter them": the fixture is in another sentence
+    hits = [h for h in threat.find(fold(text)) if not h.frame.weak]
+    assert hits and all(h.countered_by is not None for h in hits)
+    assert any(h.countered_by and h.countered_by.name == name for h in hits)
+
+
+@pytest.mark.parametrize(("name", "text"), _post_wide_cases("post_wide_not_examples"))
+def test_a_post_wide_counter_leaves_harm_aimed_at_a_person(name: str, text: str) -> None:
+    # why: "batter him" is aimed at a person: a match named elsewhere does not excuse it
+    hits = [h for h in threat.find(fold(text)) if not h.frame.weak]
+    assert any(h.countered_by is None for h in hits), f"{name} set aside {text!r}"
