@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_GAP = re.compile(r"^(?:\.\.(\.|\d)|~\d)$")
+GAP = re.compile(r"^(?:\.\.(\.|\d)|~\d)$")
 
 
 def _word(token: str, loose: bool = True) -> str:
@@ -87,7 +87,7 @@ def _negative(tok: str) -> bool:
 
 
 def _token(tok: str, slots: Mapping[str, str], phrase: str, loose: bool) -> str:
-    if _GAP.match(tok):
+    if GAP.match(tok):
         return _gap(tok)
     if _optional(tok) or _negative(tok):
         return _token(tok[1:-1] if _optional(tok) else tok[1:], slots, phrase, loose)
@@ -140,7 +140,7 @@ def _compile_node(
         zero_width = _optional(tok) or _negative(tok)
         # what the next word starts with: no separator after a gap, nor after an optional or
         # negative word at the start
-        next_lead = "" if _GAP.match(tok) or (zero_width and not lead) else sep
+        next_lead = "" if GAP.match(tok) or (zero_width and not lead) else sep
         tail = ""
         if rest:
             tail = f"(?:{_compile_node(rest, slots, phrase, sep, next_lead, loose)})"

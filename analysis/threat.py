@@ -184,8 +184,13 @@ _COMMON = frozenset(
 )
 
 
+def _is_gap(token: str) -> bool:
+    """ "...", "..6", "~8": words in between, nothing the text must hold."""
+    return phrases.GAP.match(token) is not None
+
+
 def _anchor(phrase: str) -> str:
-    toks = [t for t in phrase.split() if not t.startswith("..")]
+    toks = [t for t in phrase.split() if not _is_gap(t)]
     words = [
         t
         for t in toks
@@ -200,6 +205,13 @@ def _anchor(phrase: str) -> str:
 
 
 def _frame(raw: dict, slots: dict[str, str]) -> Frame:
+    for phrase in raw["phrases"]:
+        if any(t.startswith("~") and _is_gap(t) for t in phrase.split()):
+            # a frame is searched one sentence at a time (`_frame_matches`)
+            raise ValueError(
+                f"frame {raw['name']!r}, phrase {phrase!r}: "
+                "'~' gaps are for the harm rules; use '..N'"
+            )
     needs = raw.get("needs")
     needs_re = None
     if needs:
@@ -243,7 +255,7 @@ def _keyed(phrase_list: list[str], *, plain: bool) -> dict[str, tuple[_Needs, ..
 
 
 def _requirements(phrase: str) -> _Needs:
-    toks = {t for t in phrase.split() if not t.startswith("..")}
+    toks = {t for t in phrase.split() if not _is_gap(t)}
     words = {t: w for t in toks if (w := _plain_word(t)) is not None}
     # the anchor first (the rarest), then stems and emoji (a scan of the text's words), slots
     # last (a regex search each)
@@ -272,7 +284,11 @@ class _Present:
     def __init__(self, text: str, book: FrameBook) -> None:
         self.text = text
         self.book = book
-        self.words = {w.replace("'", "") for w in _WORDS.findall(text)}
+        found = _WORDS.findall(text)
+        # "car's" is "cars" to a phrase written without its apostrophe, and holds the whole
+        # words "car" and "s" to the patterns (an apostrophe ends a word): all three count
+        self.words = {w.replace("'", "") for w in found}
+        self.words.update(part for w in found if "'" in w for part in w.split("'"))
         self.sorted_words: list[str] | None = None  # for stems, sorted on first use
         self.seen: dict[str, bool] = {}
 
@@ -295,6 +311,12 @@ class _Present:
         word = _plain_word(token)
         if word is not None:
             return word in self.words
+        if "/" in token.strip("/"):  # a choice ("with/wi"): one of its words will do
+            return any(map(self, token.split("/")))
+        if "#" in token:  # a number ("y#", "#"): looked for as the phrase would match it
+            return (
+                re.search(phrases.bounded(phrases.compile_phrase(token, {})), self.text) is not None
+            )
         word = token.replace("'", "")
         if not word.isascii() or not word.replace("*", "").isalnum():
             return word.rstrip("*") in self.text  # emoji, "£"

@@ -64,6 +64,15 @@ WRITERS = (
     "avonleat",
     "irkbridge",
     "shinglesea",
+    "kelvinbrae",
+    "trentholme",
+    "norwood_vale",
+    "cleveholt",
+    "medlow_sands",
+    "potterton",
+    "tamarford",
+    "leaholm",
+    "fellgarth",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -76,7 +85,7 @@ FOLDS = 3  # for the calibration of confidence
 WEIGHT_MIN = 0.02
 C = 8.0
 # per-category regularisation where cross-validation preferred another value
-C_BY_CATEGORY: dict[str, float] = {"threat": 16.0}
+C_BY_CATEGORY: dict[str, float] = {"threat": 32.0}
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,33 +35,49 @@ def _training_texts() -> list[str]:
     return out
 
 
-def _beside_apostrophe(text: str, hit: threat.FrameHit) -> bool:
-    return text[hit.start - 1 : hit.start] == "'" or text[hit.end : hit.end + 1] == "'"
-
-
 def test_same_hits_as_trying_every_frame_on_training_posts() -> None:
     texts = _training_texts()
     assert len(texts) > 1000
     threats = 0
     for text in texts:
-        hits, every = threat.find(text), _every_frame(text)
+        every = _every_frame(text)
         threats += bool(every)
-        # the one known gap (see the xfail below): a hit that starts or ends at an apostrophe
-        missed = [h for h in every if h not in hits]
-        assert all(_beside_apostrophe(text, h) for h in missed), text
-        assert [h for h in every if h not in missed] == hits, text
+        assert threat.find(text) == every, text
     assert threats > 100  # the posts do hold threats: the comparison is not of empty lists
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='known gap, kept while outputs must stay identical: the prefilter reads "car\'s" '
-    'as the word "cars", so a phrase needing "car" is not tried, though its pattern '
-    "(whole words: an apostrophe ends one) matches",
+@pytest.mark.parametrize(
+    "post",
+    [
+        "i know which car's yours and what time you leave.",  # a word before an apostrophe
+        "we know where she lives y'know",
+    ],
 )
-def test_a_word_before_an_apostrophe_counts() -> None:
-    text = fold("i know which car's yours and what time you leave.")
-    assert threat.find(text) == _every_frame(text)
+def test_a_word_beside_an_apostrophe_counts(post: str) -> None:
+    text = fold(post)
+    hits = threat.find(text)
+    assert hits == _every_frame(text)
+    assert hits, post  # the phrase is there: the comparison is not of empty lists
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "there are 3 devices in the building",  # a number ("#")
+        "bring sumthing sharp, its going down",  # a choice ("something/sumthing/sumn")
+    ],
+)
+def test_numbers_and_choices_in_a_phrase_are_looked_for_as_matched(post: str) -> None:
+    text = fold(post)
+    hits = threat.find(text)
+    assert hits == _every_frame(text)
+    assert hits, post
+
+
+def test_a_frame_may_not_use_a_gap_across_sentences() -> None:
+    raw = {"slots": {}, "frames": [{"name": "x", "means": "m", "phrases": ["know ~3 house"]}]}
+    with pytest.raises(ValueError, match="'~' gaps"):
+        threat.parse_frames(raw)
 
 
 def _vocabulary() -> list[str]:
