@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
 
+from analysis import threat
 from analysis.assess import assess, assess_posts
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import Assessment, Post
@@ -39,8 +40,12 @@ _WARM_TEXT = "Warm-up Academy: the head said she would hurt someone, and I belie
 
 
 def warm() -> None:
-    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post."""
+    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post,
+    and compile every threat frame, which a process otherwise compiles when a post first needs
+    it: workers forked from a warm process then share the compiled frames instead of each
+    compiling those its posts need."""
     assess(_WARM_SCHOOL, post_id="warm-up", title="", text=_WARM_TEXT, local=True)
+    threat.load_frames().compile()
 
 
 def usable_cores() -> int:

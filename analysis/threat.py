@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis import harm_normalize, phrases
-from analysis.harm_regex import Scanner
 from analysis.harm_text import Target
+from analysis.lazy_regex import LazyRegex
 
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 
@@ -38,30 +38,39 @@ _SENTENCE_ENDS = ".!?\n"
 class Frame:
     name: str
     means: str
-    pattern: re.Pattern[str]
+    # the frame's phrases as one expression, compiled when the frame is first tried on a text
+    # (`worth_trying` decides that without it, and most frames are never tried on most days)
+    pattern: LazyRegex
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
     # one word or slot from each phrase that the phrase cannot match without: when none is in
     # the text, the frame is not tried (most posts carry no such word at all)
-    anchor: re.Pattern[str]
+    anchor: LazyRegex
     # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
     # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
     # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
     by_word: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
     by_other: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
-    needs: re.Pattern[str] | None = None  # a further word the sentence must carry
+    needs: LazyRegex | None = None  # a further word the sentence must carry
     # this frame's own exceptions: a hit with one of them near it (same sentence) is set aside
-    unless: re.Pattern[str] | None = None
+    unless: LazyRegex | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
     weak: bool = False
     # a counter only: when the hit is aimed at one of these (a group: "them"), the counter
     # anywhere in the post sets it aside ("Sallowfield v Grange tonight. we'll batter them")
-    post_wide_for: re.Pattern[str] | None = None
-    # `anchor`'s matches, found faster (`analysis.harm_regex`)
-    anchor_scanner: Scanner = field(init=False, compare=False, repr=False)
+    post_wide_for: LazyRegex | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "anchor_scanner", Scanner(self.anchor))
+    @property
+    def compiled(self) -> bool:
+        """Has the frame's `pattern` been compiled (was the frame ever tried on a text)?"""
+        return self.pattern.compiled
+
+    def compile(self) -> None:
+        """Compile every expression of the frame now (see `FrameBook.compile`)."""
+        for lazy in (self.pattern, self.needs, self.unless, self.post_wide_for):
+            if lazy is not None:
+                lazy.compile()
+        self.anchor.compile(scanner=True)
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -96,23 +105,25 @@ class FrameHit:
 class FrameBook:
     frames: tuple[Frame, ...]
     counters: tuple[Frame, ...]
-    strong_cue: re.Pattern[str]  # serious violence, a weapon, death: what a model-only threat needs
+    # serious violence, a weapon, death: what a model-only threat needs
+    strong_cue: LazyRegex
     version: str
-    slot_patterns: dict[str, re.Pattern[str]]  # each slot on its own, whole words
+    slot_patterns: dict[str, LazyRegex]  # each slot on its own, whole words
     # words just before a quotation that make it a report of what someone said or posted
-    reported: re.Pattern[str] | None = None
+    reported: LazyRegex | None = None
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    # `slot_patterns` and `strong_cue`, searched faster (`analysis.harm_regex`): most posts
-    # hold no threat slot, and saying so is most of the cost of choosing which frames to try
-    slot_scanners: dict[str, Scanner] = field(init=False, compare=False, repr=False)
-    strong_cue_scanner: Scanner = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        slots = {name: Scanner(p) for name, p in self.slot_patterns.items()}
-        object.__setattr__(self, "slot_scanners", slots)
-        object.__setattr__(self, "strong_cue_scanner", Scanner(self.strong_cue))
+    def compile(self) -> None:
+        """Compile every expression now, as loading the book did before they were compiled on
+        first use: for a process that forks workers, so that none of them compiles its own."""
+        for frame in (*self.frames, *self.counters):
+            frame.compile()
+        for lazy in (self.strong_cue, *self.slot_patterns.values()):
+            lazy.compile(scanner=True)
+        if self.reported is not None:
+            self.reported.compile()
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -204,14 +215,14 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
     needs_re = None
     if needs:
         alts = [slots[n] if n in slots else phrases.compile_phrase(n, slots) for n in needs]
-        needs_re = re.compile(phrases.bounded("|".join(alts)))
+        needs_re = LazyRegex(phrases.bounded("|".join(alts)))
     return Frame(
         name=raw["name"],
         means=raw["means"],
-        pattern=re.compile(phrases.bounded(phrases.alternation(raw["phrases"], slots))),
+        pattern=LazyRegex(phrases.bounded(phrases.alternation(raw["phrases"], slots))),
         examples=tuple(raw.get("examples", ())),
         not_examples=tuple(raw.get("not_examples", ())),
-        anchor=re.compile(
+        anchor=LazyRegex(
             phrases.bounded(phrases.alternation([_anchor(p) for p in raw["phrases"]], slots))
         ),
         by_word=_keyed(raw["phrases"], plain=True),
@@ -223,10 +234,10 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
     )
 
 
-def _phrase_pattern(phrase_list: list[str] | None, slots: dict[str, str]) -> re.Pattern[str] | None:
+def _phrase_pattern(phrase_list: list[str] | None, slots: dict[str, str]) -> LazyRegex | None:
     if not phrase_list:
         return None
-    return re.compile(phrases.bounded(phrases.alternation(phrase_list, slots)))
+    return LazyRegex(phrases.bounded(phrases.alternation(phrase_list, slots)))
 
 
 def _plain(token: str) -> bool:
@@ -291,7 +302,7 @@ class _Present:
             name = token[1:-1]
             if not self.book.slot_words.get(name, frozenset()).isdisjoint(self.words):
                 return True
-            return self.book.slot_scanners[name].first(self.text) is not None
+            return self.book.slot_patterns[name].scanner.first(self.text) is not None
         word = _plain_word(token)
         if word is not None:
             return word in self.words
@@ -321,10 +332,10 @@ def parse_frames(raw: dict) -> FrameBook:
     frames = tuple(_frame(f, slots) for f in raw["frames"])
     counters = tuple(_frame(c, slots) for c in raw.get("counter", ()))
     strong = ["die", "dies", "dead", "death", "kys", "cancer", *map(phrases._word, ["rape"])]
-    strong_cue = re.compile(
+    strong_cue = LazyRegex(
         phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
     )
-    slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
+    slot_patterns = {name: LazyRegex(phrases.bounded(body)) for name, body in slots.items()}
     quote: dict[str, Any] = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
@@ -333,7 +344,7 @@ def parse_frames(raw: dict) -> FrameBook:
         strong_cue,
         str(raw.get("version", "1")),
         slot_patterns,
-        re.compile(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
+        LazyRegex(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
         {name: _one_words(entries) for name, entries in raw["slots"].items()},
     )
 
@@ -457,7 +468,7 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
-    for start, end in frame.anchor_scanner.spans(text):
+    for start, end in frame.anchor.scanner.spans(text):
         if windows and start < windows[-1][1]:
             continue  # inside the sentence already taken
         lo, hi = _sentence(text, start, end)
@@ -478,5 +489,5 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    spans = book.strong_cue_scanner.spans(text)
+    spans = book.strong_cue.scanner.spans(text)
     return any(_counter(book, text, start, end) is None for start, end in spans)
