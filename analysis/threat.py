@@ -26,6 +26,7 @@ from typing import Any
 from analysis import harm_normalize, phrases
 from analysis.harm_text import Target
 from analysis.lazy_regex import LazyRegex
+from analysis.phrase_search import PhraseSearch
 
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 
@@ -38,9 +39,9 @@ _SENTENCE_ENDS = ".!?\n"
 class Frame:
     name: str
     means: str
-    # the frame's phrases as one expression, compiled when the frame is first tried on a text
-    # (`worth_trying` decides that without it, and most frames are never tried on most days)
-    pattern: LazyRegex
+    # the frame's phrases, compiled part by part as texts first need each part (most frames are
+    # never tried on most days: `worth_trying` decides that without them)
+    pattern: PhraseSearch
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
     # one word or slot from each phrase that the phrase cannot match without: when none is in
@@ -61,13 +62,14 @@ class Frame:
     post_wide_for: LazyRegex | None = None
 
     @property
-    def compiled(self) -> bool:
-        """Has the frame's `pattern` been compiled (was the frame ever tried on a text)?"""
+    def compiled(self) -> int:
+        """How many parts of the frame's `pattern` have been compiled (0: none was needed)."""
         return self.pattern.compiled
 
     def compile(self) -> None:
         """Compile every expression of the frame now (see `FrameBook.compile`)."""
-        for lazy in (self.pattern, self.needs, self.unless, self.post_wide_for):
+        self.pattern.compile()
+        for lazy in (self.needs, self.unless, self.post_wide_for):
             if lazy is not None:
                 lazy.compile()
         self.anchor.compile(scanner=True)
@@ -219,7 +221,7 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
     return Frame(
         name=raw["name"],
         means=raw["means"],
-        pattern=LazyRegex(phrases.bounded(phrases.alternation(raw["phrases"], slots))),
+        pattern=PhraseSearch(raw["phrases"], slots),
         examples=tuple(raw.get("examples", ())),
         not_examples=tuple(raw.get("not_examples", ())),
         anchor=LazyRegex(
@@ -424,11 +426,11 @@ def _counts(counter: Frame, window: str) -> bool:
     """Does `counter` occur in `window`, other than inside one of its own `unless` phrases
     (the "match" in "put a match to it" is no sports match)?"""
     if counter.unless is None:
-        return counter.pattern.search(window) is not None
+        return counter.pattern.first(window) is not None
     spared = [(m.start(), m.end()) for m in counter.unless.finditer(window)]
     return any(
-        not any(lo <= m.start() and m.end() <= hi for lo, hi in spared)
-        for m in counter.pattern.finditer(window)
+        not any(lo <= start and end <= hi for lo, hi in spared)
+        for start, end in counter.pattern.spans(window)
     )
 
 
@@ -452,19 +454,19 @@ def find(
             continue
         if frame.needs and not frame.needs.search(text):
             continue
-        for m in _frame_matches(frame, text):
+        for start, end in _frame_matches(frame, text):
             if frame.needs is not None:
-                s_lo, s_hi = _sentence(text, m.start(), m.end())
+                s_lo, s_hi = _sentence(text, start, end)
                 if not frame.needs.search(text, s_lo, s_hi):
                     continue
-            if frame.unless is not None and frame.unless.search(_near(text, m.start(), m.end())):
+            if frame.unless is not None and frame.unless.search(_near(text, start, end)):
                 continue  # one of the frame's own exceptions
-            by = _counter(book, text, m.start(), m.end()) if counters else None
-            hits.append(FrameHit(frame, m.start(), m.end(), by))
+            by = _counter(book, text, start, end) if counters else None
+            hits.append(FrameHit(frame, start, end, by))
     return hits
 
 
-def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
+def _frame_matches(frame: Frame, text: str) -> list[tuple[int, int]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
@@ -476,9 +478,9 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
             windows[-1] = (windows[-1][0], hi)
         else:
             windows.append((lo, hi))
-    out: list[re.Match[str]] = []
+    out: list[tuple[int, int]] = []
     for lo, hi in windows:
-        out.extend(m for m in frame.pattern.finditer(text, lo, hi) if m.end() > m.start())
+        out.extend(span for span in frame.pattern.spans(text, lo, hi) if span[1] > span[0])
     return out
 
 
