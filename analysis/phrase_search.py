@@ -29,43 +29,56 @@ from analysis.lazy_regex import LazyRegex
 # a token that is a word, or a word's stem (`kill*`): its letters are in every match (an inner
 # apostrophe may be left out in the text, so the letters either side of it are what is sure)
 _WORD = re.compile(r"[a-z0-9']+\*?")
+_SLOT = re.compile(r"\{(\w+)\}")
+
+# what a text must hold for a phrase to match there: every clause, each a set of words of which
+# one is enough (a plain word is a clause of one; a slot, one word of each of its phrases)
+Needs = frozenset[frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Part:
-    words: tuple[str, ...]  # letters every match holds (none: the part is always searched)
+    needs: tuple[frozenset[str], ...]  # (none: the part is searched in every text)
     regex: LazyRegex
-
-    def possible(self, text: str, lo: int, hi: int) -> bool:
-        """Could the part match in `text[lo:hi]` (does it hold every one of `words`)?"""
-        return all(text.find(word, lo, hi) >= 0 for word in self.words)
+    scan: bool = False  # a slot shared with the frame book: searched with its scanner
 
 
 class PhraseSearch:
     """`phrases.bounded(phrases.alternation(phrase_list, slots))`, searched part by part (see
-    the module docstring). Two are equal when their whole expressions are."""
+    the module docstring). `clues`: each slot's clause (`slot_clues`); `shared`: a slot's own
+    expression (`bounded` of it), used as the part of a phrase that is that slot alone. Two
+    are equal when their whole expressions are."""
 
     __slots__ = ("_parts", "whole")
 
-    def __init__(self, phrase_list: list[str], slots: dict[str, str]) -> None:
+    def __init__(
+        self,
+        phrase_list: list[str],
+        slots: dict[str, str],
+        clues: dict[str, frozenset[str]] | None = None,
+        shared: dict[str, LazyRegex] | None = None,
+    ) -> None:
+        clues, shared = clues or {}, shared or {}
         self.whole = LazyRegex(phrases.bounded(phrases.alternation(phrase_list, slots)))
-        # consecutive phrases that need the same (longest) word make one part, which needs
-        # every word they all need
-        runs: list[tuple[str | None, frozenset[str], list[str]]] = []
+        # consecutive phrases with the same most telling clause make one part, which needs
+        # what all of them need
+        runs: list[tuple[object, Needs, list[str]]] = []
         for phrase in phrases.in_order(phrase_list):
-            words = _words_in(phrase)
-            key = max(sorted(words), key=len) if words else None
+            needs = needs_of(phrase, clues)
+            slot = _SLOT.fullmatch(phrase)
+            key: object = ("slot", phrase) if slot and slot[1] in shared else _key(needs)
             if runs and runs[-1][0] == key:
-                runs[-1] = (key, runs[-1][1] & words, [*runs[-1][2], phrase])
+                runs[-1] = (key, runs[-1][1] & needs, [*runs[-1][2], phrase])
             else:
-                runs.append((key, words, [phrase]))
-        self._parts = tuple(
-            _Part(
-                tuple(sorted(common, key=lambda w: (-len(w), w))),
-                LazyRegex(phrases.bounded(phrases.alternation(run, slots))),
-            )
-            for _, common, run in runs
-        )
+                runs.append((key, needs, [phrase]))
+        parts = []
+        for key, needs, run in runs:
+            if isinstance(key, tuple) and key[0] == "slot":
+                parts.append(_Part((), shared[run[0][1:-1]], scan=True))
+                continue
+            regex = LazyRegex(phrases.bounded(phrases.alternation(run, slots)))
+            parts.append(_Part(tuple(sorted(needs, key=_cost)), regex))
+        self._parts = tuple(parts)
 
     @property
     def compiled(self) -> int:
@@ -79,15 +92,15 @@ class PhraseSearch:
     def compile(self) -> None:
         """Compile every part now."""
         for part in self._parts:
-            part.regex.compile()
+            part.regex.compile(scanner=part.scan)
 
     def spans(self, text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
         """The (start, end) of each match of `whole.finditer(text, lo, hi)`."""
         hi = len(text) if hi is None else hi
-        live = [part.regex for part in self._parts if part.possible(text, lo, hi)]
+        live = self._live(text, lo, hi)
         out: list[tuple[int, int]] = []
         pos = lo
-        found = [_next(r, text, pos, hi) for r in live]
+        found = [_next(part, text, pos, hi) for part in live]
         while True:
             best: tuple[int, int] | None = None  # leftmost; on a tie, the earlier part
             for i, span in enumerate(found):
@@ -102,16 +115,30 @@ class PhraseSearch:
             out.append(best)
             pos = best[1]
 
-    def first(self, text: str) -> tuple[int, int] | None:
-        """The (start, end) of `whole.search(text)`, or None."""
+    def first(self, text: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+        """The (start, end) of `whole.search(text, lo, hi)`, or None."""
+        hi = len(text) if hi is None else hi
         best: tuple[int, int] | None = None
-        for part in self._parts:
-            if not part.possible(text, 0, len(text)):
-                continue
-            span = _next(part.regex, text, 0, len(text))
+        for part in self._live(text, lo, hi):
+            span = _next(part, text, lo, hi)
             if span is not None and (best is None or span[0] < best[0]):
                 best = span
         return best
+
+    def _live(self, text: str, lo: int, hi: int) -> list[_Part]:
+        """The parts that could match in `text[lo:hi]` (it holds what they need)."""
+        seen: dict[frozenset[str], bool] = {}
+        out = []
+        for part in self._parts:
+            for clause in part.needs:
+                held = seen.get(clause)
+                if held is None:
+                    held = seen[clause] = any(text.find(w, lo, hi) >= 0 for w in clause)
+                if not held:
+                    break
+            else:
+                out.append(part)
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PhraseSearch):
@@ -125,18 +152,48 @@ class PhraseSearch:
         return f"PhraseSearch({self.parts} parts, {self.compiled} compiled)"
 
 
-def _next(regex: LazyRegex, text: str, pos: int, hi: int) -> tuple[int, int] | None:
-    m = regex.search(text, pos, hi)
+def _next(part: _Part, text: str, pos: int, hi: int) -> tuple[int, int] | None:
+    if part.scan and hi == len(text):
+        return part.regex.scanner.first(text, pos)
+    m = part.regex.search(text, pos, hi)
     return None if m is None else m.span()
 
 
-def _words_in(phrase: str) -> frozenset[str]:
-    """The runs of letters that every match of `phrase` holds (its words, stems and the parts
-    of a word either side of an apostrophe)."""
-    return frozenset(
-        part
-        for tok in phrase.split()
-        if _WORD.fullmatch(tok)
-        for part in tok.rstrip("*").split("'")
-        if part
-    )
+def needs_of(phrase: str, clues: dict[str, frozenset[str]]) -> Needs:
+    """What a text must hold for `phrase` to match in it: its words, stems and the parts of a
+    word either side of an apostrophe, and for each slot it names, its clause in `clues`."""
+    out: set[frozenset[str]] = set()
+    for tok in phrase.split():
+        slot = _SLOT.fullmatch(tok)
+        if slot and slot[1] in clues:
+            out.add(clues[slot[1]])
+        elif _WORD.fullmatch(tok):
+            out.update(frozenset((part,)) for part in tok.rstrip("*").split("'") if part)
+    return frozenset(out)
+
+
+def slot_clues(raw_slots: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    """For each slot whose every phrase holds a word: one word of each phrase (its longest),
+    of which a text holding the slot holds at least one."""
+    out: dict[str, frozenset[str]] = {}
+    for name, entries in raw_slots.items():
+        best: set[str] = set()
+        for entry in entries:
+            words = [w for clause in needs_of(entry, out) if len(clause) == 1 for w in clause]
+            if not words:
+                break
+            best.add(max(sorted(words), key=len))
+        else:
+            # a word holding another of the clause adds nothing ("kill" is in "killing")
+            out[name] = frozenset(w for w in best if not any(o != w and o in w for o in best))
+    return out
+
+
+def _cost(clause: frozenset[str]) -> tuple[int, int, list[str]]:
+    # the cheapest and most telling first: few words, long ones (then alphabetical: the same
+    # parts in every process, whatever its string hashing)
+    return len(clause), -max(map(len, clause)), sorted(clause)
+
+
+def _key(needs: Needs) -> frozenset[str] | None:
+    return min(needs, key=_cost) if needs else None

@@ -26,7 +26,7 @@ from typing import Any
 from analysis import harm_normalize, phrases
 from analysis.harm_text import Target
 from analysis.lazy_regex import LazyRegex
-from analysis.phrase_search import PhraseSearch
+from analysis.phrase_search import PhraseSearch, slot_clues
 
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 
@@ -46,13 +46,13 @@ class Frame:
     not_examples: tuple[str, ...]
     # one word or slot from each phrase that the phrase cannot match without: when none is in
     # the text, the frame is not tried (most posts carry no such word at all)
-    anchor: LazyRegex
+    anchor: PhraseSearch
     # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
     # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
     # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
     by_word: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
     by_other: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
-    needs: LazyRegex | None = None  # a further word the sentence must carry
+    needs: PhraseSearch | None = None  # a further word the sentence must carry
     # this frame's own exceptions: a hit with one of them near it (same sentence) is set aside
     unless: LazyRegex | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
@@ -69,10 +69,12 @@ class Frame:
     def compile(self) -> None:
         """Compile every expression of the frame now (see `FrameBook.compile`)."""
         self.pattern.compile()
-        for lazy in (self.needs, self.unless, self.post_wide_for):
+        if self.needs is not None:
+            self.needs.compile()
+        for lazy in (self.unless, self.post_wide_for):
             if lazy is not None:
                 lazy.compile()
-        self.anchor.compile(scanner=True)
+        self.anchor.compile()
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -108,7 +110,7 @@ class FrameBook:
     frames: tuple[Frame, ...]
     counters: tuple[Frame, ...]
     # serious violence, a weapon, death: what a model-only threat needs
-    strong_cue: LazyRegex
+    strong_cue: PhraseSearch
     version: str
     slot_patterns: dict[str, LazyRegex]  # each slot on its own, whole words
     # words just before a quotation that make it a report of what someone said or posted
@@ -122,7 +124,8 @@ class FrameBook:
         first use: for a process that forks workers, so that none of them compiles its own."""
         for frame in (*self.frames, *self.counters):
             frame.compile()
-        for lazy in (self.strong_cue, *self.slot_patterns.values()):
+        self.strong_cue.compile()
+        for lazy in self.slot_patterns.values():
             lazy.compile(scanner=True)
         if self.reported is not None:
             self.reported.compile()
@@ -212,21 +215,22 @@ def _anchor(phrase: str) -> str:
     return toks[-1]
 
 
-def _frame(raw: dict, slots: dict[str, str]) -> Frame:
+def _frame(
+    raw: dict, slots: dict[str, str], clues: dict[str, frozenset[str]], shared: dict[str, LazyRegex]
+) -> Frame:
     needs = raw.get("needs")
     needs_re = None
     if needs:
-        alts = [slots[n] if n in slots else phrases.compile_phrase(n, slots) for n in needs]
-        needs_re = LazyRegex(phrases.bounded("|".join(alts)))
+        # only whether one of them is there counts, not which one: in any order
+        alts = ["{" + n + "}" if n in slots else n for n in needs]
+        needs_re = PhraseSearch(alts, slots, clues, shared)
     return Frame(
         name=raw["name"],
         means=raw["means"],
-        pattern=PhraseSearch(raw["phrases"], slots),
+        pattern=PhraseSearch(raw["phrases"], slots, clues, shared),
         examples=tuple(raw.get("examples", ())),
         not_examples=tuple(raw.get("not_examples", ())),
-        anchor=LazyRegex(
-            phrases.bounded(phrases.alternation([_anchor(p) for p in raw["phrases"]], slots))
-        ),
+        anchor=PhraseSearch([_anchor(p) for p in raw["phrases"]], slots, clues, shared),
         by_word=_keyed(raw["phrases"], plain=True),
         by_other=_keyed(raw["phrases"], plain=False),
         needs=needs_re,
@@ -331,13 +335,14 @@ def _one_words(entries: list[str]) -> frozenset[str]:
 def parse_frames(raw: dict) -> FrameBook:
     """Build a `FrameBook` from the TOML structure (exposed for tests of the data file)."""
     slots = phrases.compile_slots(raw["slots"])
-    frames = tuple(_frame(f, slots) for f in raw["frames"])
-    counters = tuple(_frame(c, slots) for c in raw.get("counter", ()))
-    strong = ["die", "dies", "dead", "death", "kys", "cancer", *map(phrases._word, ["rape"])]
-    strong_cue = LazyRegex(
-        phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
-    )
+    # each slot on its own, shared by the frames' parts that are that slot alone
     slot_patterns = {name: LazyRegex(phrases.bounded(body)) for name, body in slots.items()}
+    clues = slot_clues(raw["slots"])
+    frames = tuple(_frame(f, slots, clues, slot_patterns) for f in raw["frames"])
+    counters = tuple(_frame(c, slots, clues, slot_patterns) for c in raw.get("counter", ()))
+    # (whole words, so at most one of the words matches at a place, in any order)
+    strong = ["{harm_strong}", "{weapon}", "die", "dies", "dead", "death", "kys", "cancer", "rape"]
+    strong_cue = PhraseSearch(strong, slots, clues, slot_patterns)
     quote: dict[str, Any] = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
@@ -452,12 +457,12 @@ def find(
     for frame in book.frames:
         if not frame.worth_trying(present):
             continue
-        if frame.needs and not frame.needs.search(text):
+        if frame.needs is not None and frame.needs.first(text) is None:
             continue
         for start, end in _frame_matches(frame, text):
             if frame.needs is not None:
                 s_lo, s_hi = _sentence(text, start, end)
-                if not frame.needs.search(text, s_lo, s_hi):
+                if frame.needs.first(text, s_lo, s_hi) is None:
                     continue
             if frame.unless is not None and frame.unless.search(_near(text, start, end)):
                 continue  # one of the frame's own exceptions
@@ -470,7 +475,7 @@ def _frame_matches(frame: Frame, text: str) -> list[tuple[int, int]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
-    for start, end in frame.anchor.scanner.spans(text):
+    for start, end in frame.anchor.spans(text):
         if windows and start < windows[-1][1]:
             continue  # inside the sentence already taken
         lo, hi = _sentence(text, start, end)
@@ -491,5 +496,5 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    spans = book.strong_cue.scanner.spans(text)
+    spans = book.strong_cue.spans(text)
     return any(_counter(book, text, start, end) is None for start, end in spans)
