@@ -4,11 +4,13 @@ compiling only the parts a text could match.
 A threat frame's phrases compile to an expression of up to a quarter of a million characters
 (each slot, such as `{harm}`, is written out in every phrase that names it), and compiling it
 took most of the classifier's start-up. Most phrases cannot match most texts: a phrase holding
-the word "know" cannot match a text without the letters "know". So the phrases are kept in the
+the word "know" cannot match a text without the letters "know", and one naming `{weapon}`
+cannot match a text holding none of the weapon slot's words. So the phrases are kept in the
 order the whole expression tries them (`phrases.in_order`) and cut into parts of consecutive
-phrases that need the same word; a part is compiled the first time a text holds its word, and
-searched only in texts that hold it. (Phrases of slots and emoji only need no word: their
-parts are searched in every text.)
+phrases that need the same word (or slot); a part is compiled the first time a text holds what
+it needs, and searched only in texts that hold it. A part that is one slot alone is the frame
+book's own expression for that slot, compiled once for every frame. (Parts that need nothing
+a substring test can tell, such as emoji, are searched in every text.)
 
 What the parts find together is exactly what the whole expression finds. The whole is an
 ordered alternation of the parts: at each position it takes the first part that matches there,
@@ -33,7 +35,7 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 # what a text must hold for a phrase to match there: every clause, each a set of words of which
 # one is enough (a plain word is a clause of one; a slot, one word of each of its phrases)
-Needs = frozenset[frozenset[str]]
+Clauses = frozenset[frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,9 @@ class PhraseSearch:
         self.whole = LazyRegex(phrases.bounded(phrases.alternation(phrase_list, slots)))
         # consecutive phrases with the same most telling clause make one part, which needs
         # what all of them need
-        runs: list[tuple[object, Needs, list[str]]] = []
+        runs: list[tuple[object, Clauses, list[str]]] = []
         for phrase in phrases.in_order(phrase_list):
-            needs = needs_of(phrase, clues)
+            needs = clauses_of(phrase, clues)
             slot = _SLOT.fullmatch(phrase)
             key: object = ("slot", phrase) if slot and slot[1] in shared else _key(needs)
             if runs and runs[-1][0] == key:
@@ -159,7 +161,7 @@ def _next(part: _Part, text: str, pos: int, hi: int) -> tuple[int, int] | None:
     return None if m is None else m.span()
 
 
-def needs_of(phrase: str, clues: dict[str, frozenset[str]]) -> Needs:
+def clauses_of(phrase: str, clues: dict[str, frozenset[str]]) -> Clauses:
     """What a text must hold for `phrase` to match in it: its words, stems and the parts of a
     word either side of an apostrophe, and for each slot it names, its clause in `clues`."""
     out: set[frozenset[str]] = set()
@@ -179,7 +181,7 @@ def slot_clues(raw_slots: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     for name, entries in raw_slots.items():
         best: set[str] = set()
         for entry in entries:
-            words = [w for clause in needs_of(entry, out) if len(clause) == 1 for w in clause]
+            words = [w for clause in clauses_of(entry, out) if len(clause) == 1 for w in clause]
             if not words:
                 break
             best.add(max(sorted(words), key=len))
@@ -195,5 +197,5 @@ def _cost(clause: frozenset[str]) -> tuple[int, int, list[str]]:
     return len(clause), -max(map(len, clause)), sorted(clause)
 
 
-def _key(needs: Needs) -> frozenset[str] | None:
+def _key(needs: Clauses) -> frozenset[str] | None:
     return min(needs, key=_cost) if needs else None
