@@ -26,7 +26,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
 
-from analysis import threat
 from analysis.assess import assess, assess_posts
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import Assessment, Post
@@ -40,12 +39,11 @@ _WARM_TEXT = "Warm-up Academy: the head said she would hurt someone, and I belie
 
 
 def warm() -> None:
-    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post,
-    and compile every threat frame, which a process otherwise compiles when a post first needs
-    it: workers forked from a warm process then share the compiled frames instead of each
-    compiling those its posts need."""
+    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post.
+    The threat frames' parts are compiled as posts need them, in each worker: the 5,000 posts
+    of the bench fixture need a sixth of them, so compiling them all here first would hold the
+    workers back longer than they spend compiling what they use (docs/performance.md)."""
     assess(_WARM_SCHOOL, post_id="warm-up", title="", text=_WARM_TEXT, local=True)
-    threat.load_frames().compile()
 
 
 def usable_cores() -> int:

@@ -121,7 +121,7 @@ class FrameBook:
 
     def compile(self) -> None:
         """Compile every expression now, as loading the book did before they were compiled on
-        first use: for a process that forks workers, so that none of them compiles its own."""
+        first use (the tests compare the two)."""
         for frame in (*self.frames, *self.counters):
             frame.compile()
         self.strong_cue.compile()

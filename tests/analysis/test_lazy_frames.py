@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import harm_normalize, pool, threat
+from analysis import harm_normalize, threat
 from analysis.harm_rules import RULES_PATH
 from analysis.harm_text import fold
 from analysis.phrase_search import PhraseSearch
@@ -108,7 +108,7 @@ def test_a_phrase_that_can_match_nothing_is_searched_as_the_whole_expression() -
 
 def _hits(book: threat.FrameBook, text: str) -> list[tuple[str, int, int, str | None]]:
     return [
-        (h.frame.name, h.start, h.end, h.countered_by and h.countered_by.name)
+        (h.frame.name, h.start, h.end, h.countered_by.name if h.countered_by else None)
         for h in threat.find(text, book, normalised=True)
     ]
 
@@ -138,11 +138,3 @@ def test_a_frame_no_text_needed_is_not_compiled() -> None:
     assert frame.compiled > 0
     assert any(f.compiled == 0 for f in book.frames)
     assert sum(f.compiled for f in book.frames) < sum(f.pattern.parts for f in book.frames)
-
-
-def test_the_pools_warm_up_compiles_every_frame() -> None:
-    # workers forked from a warm process must not each compile the frames again
-    pool.warm()
-    book = threat.load_frames()
-    assert all(f.compiled == f.pattern.parts for f in (*book.frames, *book.counters))
-    assert all(s.compiled for s in book.slot_patterns.values())
