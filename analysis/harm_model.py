@@ -10,6 +10,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
+from itertools import chain
 from operator import add
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class HarmModel:
         # a column of weights per category over every feature, then the columns zipped into
         # rows: C-level loops over the 140 k features, about half the time of a Python loop
         weights = [cw.weights for cw in self.categories.values()]
-        feats = list(dict.fromkeys(f for w in weights for f in w))
+        feats = list(dict.fromkeys(chain.from_iterable(weights)))
         zeros = [0.0] * len(feats)
         columns = [list(map(w.get, feats, zeros)) for w in weights]
         rows = zip(*columns, strict=True)

@@ -260,15 +260,15 @@ class Scanner:
         except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
             self._whole = optimise(pattern)
 
-    def first(self, text: str) -> tuple[int, int] | None:
-        """The (start, end) of `pattern.search(text)`, or None."""
+    def first(self, text: str, pos: int = 0) -> tuple[int, int] | None:
+        """The (start, end) of `pattern.search(text, pos)`, or None."""
         runs = self._runs
         if not runs:
-            m = self._whole.search(text)
+            m = self._whole.search(text, pos)
             return None if m is None else m.span()
         best = None
         for r in runs:  # leftmost wins; on a tie, the earlier run
-            span = r.next(text, 0)
+            span = r.next(text, pos)
             if span is not None and (best is None or span[0] < best[0]):
                 best = span
         return best

@@ -116,14 +116,45 @@ def alternation(phrases: list[str], slots: Mapping[str, str], *, fillers: bool =
     words, so a slot that starts twenty phrases is compiled into the pattern once. Without
     `fillers` (the harm rules), no intensifier is allowed between two words and an apostrophe
     must be there as written ("we're" is not "were")."""
+    sep = _SEP if fillers else _PLAIN_SEP
+    return _compile_node(_trie(phrases), slots, "; ".join(phrases[:1]), sep, "", fillers)
+
+
+def in_order(phrases: list[str]) -> list[str]:
+    """The distinct phrases in the order `alternation` tries them at a position. Regex
+    alternation distributes over what precedes and follows it (`x(?:a|b)y` tries exactly what
+    `xay|xby` tries, in that order), so `alternation(phrases)` finds exactly what the
+    alternation of these phrases one by one, in this order, finds; and a run of consecutive
+    phrases of this list is one part of it."""
+    out: list[str] = []
+
+    def visit(node: dict, words: tuple[str, ...]) -> None:
+        for tok in _ordered(node):
+            child = node[tok]
+            visit(child, (*words, tok))
+            if _END in child:  # a phrase ending here is tried after those going on
+                out.append(" ".join((*words, tok)))
+
+    visit(_trie(phrases), ())
+    return out
+
+
+def _trie(phrases: list[str]) -> dict:
     trie: dict = {}
     for phrase in phrases:
         node = trie
         for tok in phrase.split():
             node = node.setdefault(tok, {})
         node[_END] = {}
-    sep = _SEP if fillers else _PLAIN_SEP
-    return _compile_node(trie, slots, "; ".join(phrases[:1]), sep, "", fillers)
+    return trie
+
+
+def _ordered(node: dict) -> list[str]:
+    """`node`'s tokens in the order `_compile_node` tries them: longer words first (so "beat
+    up" is tried before "beat"), optional and negative words after the others."""
+    toks = sorted((t for t in node if t != _END), key=lambda t: (-len(t), t))
+    plain = [t for t in toks if not (_optional(t) or _negative(t))]
+    return plain + [t for t in toks if _optional(t) or _negative(t)]
 
 
 def _compile_node(
@@ -132,8 +163,7 @@ def _compile_node(
     """The alternation of `node`'s phrases, each preceded by `lead` (a separator, or nothing
     at the start of a phrase and after a gap)."""
     plain, special = [], []
-    # longer words first, so "beat up" is tried before "beat"
-    for tok in sorted((t for t in node if t != _END), key=lambda t: (-len(t), t)):
+    for tok in _ordered(node):
         child = node[tok]
         body = _token(tok, slots, phrase, loose)
         rest = {k: v for k, v in child.items() if k != _END}

@@ -39,7 +39,10 @@ _WARM_TEXT = "Warm-up Academy: the head said she would hurt someone, and I belie
 
 
 def warm() -> None:
-    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post."""
+    """Load everything the classifier reads once (model, rules, lexicons) by assessing one post.
+    The threat frames' parts are compiled as posts need them, in each worker: the 5,000 posts
+    of the bench fixture need a sixth of them, so compiling them all here first would hold the
+    workers back longer than they spend compiling what they use (docs/performance.md)."""
     assess(_WARM_SCHOOL, post_id="warm-up", title="", text=_WARM_TEXT, local=True)
 
 

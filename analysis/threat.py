@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from analysis import harm_normalize, phrases
-from analysis.harm_regex import Scanner
 from analysis.harm_text import Target
+from analysis.lazy_regex import LazyRegex
+from analysis.phrase_search import PhraseSearch, slot_clues
 
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 
@@ -38,30 +39,42 @@ _SENTENCE_ENDS = ".!?\n"
 class Frame:
     name: str
     means: str
-    pattern: re.Pattern[str]
+    # the frame's phrases, compiled part by part as texts first need each part (most frames are
+    # never tried on most days: `worth_trying` decides that without them)
+    pattern: PhraseSearch
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
     # one word or slot from each phrase that the phrase cannot match without: when none is in
     # the text, the frame is not tried (most posts carry no such word at all)
-    anchor: re.Pattern[str]
+    anchor: PhraseSearch
     # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
     # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
     # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
     by_word: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
     by_other: dict[str, tuple[_Needs, ...]] = field(default_factory=dict)
-    needs: re.Pattern[str] | None = None  # a further word the sentence must carry
+    needs: PhraseSearch | None = None  # a further word the sentence must carry
     # this frame's own exceptions: a hit with one of them near it (same sentence) is set aside
-    unless: re.Pattern[str] | None = None
+    unless: LazyRegex | None = None
     # a weak frame (`strength = "weak"`) is a signal the model weighs, not a threat on its own
     weak: bool = False
     # a counter only: when the hit is aimed at one of these (a group: "them"), the counter
     # anywhere in the post sets it aside ("Sallowfield v Grange tonight. we'll batter them")
-    post_wide_for: re.Pattern[str] | None = None
-    # `anchor`'s matches, found faster (`analysis.harm_regex`)
-    anchor_scanner: Scanner = field(init=False, compare=False, repr=False)
+    post_wide_for: LazyRegex | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "anchor_scanner", Scanner(self.anchor))
+    @property
+    def compiled(self) -> int:
+        """How many parts of the frame's `pattern` have been compiled (0: none was needed)."""
+        return self.pattern.compiled
+
+    def compile(self) -> None:
+        """Compile every expression of the frame now (see `FrameBook.compile`)."""
+        self.pattern.compile()
+        if self.needs is not None:
+            self.needs.compile()
+        for lazy in (self.unless, self.post_wide_for):
+            if lazy is not None:
+                lazy.compile()
+        self.anchor.compile()
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -96,23 +109,26 @@ class FrameHit:
 class FrameBook:
     frames: tuple[Frame, ...]
     counters: tuple[Frame, ...]
-    strong_cue: re.Pattern[str]  # serious violence, a weapon, death: what a model-only threat needs
+    # serious violence, a weapon, death: what a model-only threat needs
+    strong_cue: PhraseSearch
     version: str
-    slot_patterns: dict[str, re.Pattern[str]]  # each slot on its own, whole words
+    slot_patterns: dict[str, LazyRegex]  # each slot on its own, whole words
     # words just before a quotation that make it a report of what someone said or posted
-    reported: re.Pattern[str] | None = None
+    reported: LazyRegex | None = None
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    # `slot_patterns` and `strong_cue`, searched faster (`analysis.harm_regex`): most posts
-    # hold no threat slot, and saying so is most of the cost of choosing which frames to try
-    slot_scanners: dict[str, Scanner] = field(init=False, compare=False, repr=False)
-    strong_cue_scanner: Scanner = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        slots = {name: Scanner(p) for name, p in self.slot_patterns.items()}
-        object.__setattr__(self, "slot_scanners", slots)
-        object.__setattr__(self, "strong_cue_scanner", Scanner(self.strong_cue))
+    def compile(self) -> None:
+        """Compile every expression now, as loading the book did before they were compiled on
+        first use (the tests compare the two)."""
+        for frame in (*self.frames, *self.counters):
+            frame.compile()
+        self.strong_cue.compile()
+        for lazy in self.slot_patterns.values():
+            lazy.compile(scanner=True)
+        if self.reported is not None:
+            self.reported.compile()
 
 
 # slots in the order they are preferred as a phrase's anchor (the rarer, the better)
@@ -204,7 +220,9 @@ def _anchor(phrase: str) -> str:
     return toks[-1]
 
 
-def _frame(raw: dict, slots: dict[str, str]) -> Frame:
+def _frame(
+    raw: dict, slots: dict[str, str], clues: dict[str, frozenset[str]], shared: dict[str, LazyRegex]
+) -> Frame:
     for phrase in raw["phrases"]:
         if any(t.startswith("~") and _is_gap(t) for t in phrase.split()):
             # a frame is searched one sentence at a time (`_frame_matches`)
@@ -215,17 +233,16 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
     needs = raw.get("needs")
     needs_re = None
     if needs:
-        alts = [slots[n] if n in slots else phrases.compile_phrase(n, slots) for n in needs]
-        needs_re = re.compile(phrases.bounded("|".join(alts)))
+        # only whether one of them is there counts, not which one: in any order
+        alts = ["{" + n + "}" if n in slots else n for n in needs]
+        needs_re = PhraseSearch(alts, slots, clues, shared)
     return Frame(
         name=raw["name"],
         means=raw["means"],
-        pattern=re.compile(phrases.bounded(phrases.alternation(raw["phrases"], slots))),
+        pattern=PhraseSearch(raw["phrases"], slots, clues, shared),
         examples=tuple(raw.get("examples", ())),
         not_examples=tuple(raw.get("not_examples", ())),
-        anchor=re.compile(
-            phrases.bounded(phrases.alternation([_anchor(p) for p in raw["phrases"]], slots))
-        ),
+        anchor=PhraseSearch([_anchor(p) for p in raw["phrases"]], slots, clues, shared),
         by_word=_keyed(raw["phrases"], plain=True),
         by_other=_keyed(raw["phrases"], plain=False),
         needs=needs_re,
@@ -235,10 +252,10 @@ def _frame(raw: dict, slots: dict[str, str]) -> Frame:
     )
 
 
-def _phrase_pattern(phrase_list: list[str] | None, slots: dict[str, str]) -> re.Pattern[str] | None:
+def _phrase_pattern(phrase_list: list[str] | None, slots: dict[str, str]) -> LazyRegex | None:
     if not phrase_list:
         return None
-    return re.compile(phrases.bounded(phrases.alternation(phrase_list, slots)))
+    return LazyRegex(phrases.bounded(phrases.alternation(phrase_list, slots)))
 
 
 def _plain(token: str) -> bool:
@@ -307,7 +324,7 @@ class _Present:
             name = token[1:-1]
             if not self.book.slot_words.get(name, frozenset()).isdisjoint(self.words):
                 return True
-            return self.book.slot_scanners[name].first(self.text) is not None
+            return self.book.slot_patterns[name].scanner.first(self.text) is not None
         word = _plain_word(token)
         if word is not None:
             return word in self.words
@@ -340,13 +357,14 @@ def _one_words(entries: list[str]) -> frozenset[str]:
 def parse_frames(raw: dict) -> FrameBook:
     """Build a `FrameBook` from the TOML structure (exposed for tests of the data file)."""
     slots = phrases.compile_slots(raw["slots"])
-    frames = tuple(_frame(f, slots) for f in raw["frames"])
-    counters = tuple(_frame(c, slots) for c in raw.get("counter", ()))
-    strong = ["die", "dies", "dead", "death", "kys", "cancer", *map(phrases._word, ["rape"])]
-    strong_cue = re.compile(
-        phrases.bounded("|".join([slots["harm_strong"], slots["weapon"], *strong]))
-    )
-    slot_patterns = {name: re.compile(phrases.bounded(body)) for name, body in slots.items()}
+    # each slot on its own, shared by the frames' parts that are that slot alone
+    slot_patterns = {name: LazyRegex(phrases.bounded(body)) for name, body in slots.items()}
+    clues = slot_clues(raw["slots"])
+    frames = tuple(_frame(f, slots, clues, slot_patterns) for f in raw["frames"])
+    counters = tuple(_frame(c, slots, clues, slot_patterns) for c in raw.get("counter", ()))
+    # (whole words, so at most one of the words matches at a place, in any order)
+    strong = ["{harm_strong}", "{weapon}", "die", "dies", "dead", "death", "kys", "cancer", "rape"]
+    strong_cue = PhraseSearch(strong, slots, clues, slot_patterns)
     quote: dict[str, Any] = next((c for c in raw.get("counter", ()) if c["name"] == "quote"), {})
     reported = quote.get("reported")
     return FrameBook(
@@ -355,7 +373,7 @@ def parse_frames(raw: dict) -> FrameBook:
         strong_cue,
         str(raw.get("version", "1")),
         slot_patterns,
-        re.compile(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
+        LazyRegex(phrases.bounded(phrases.alternation(reported, slots))) if reported else None,
         {name: _one_words(entries) for name, entries in raw["slots"].items()},
     )
 
@@ -435,11 +453,11 @@ def _counts(counter: Frame, window: str) -> bool:
     """Does `counter` occur in `window`, other than inside one of its own `unless` phrases
     (the "match" in "put a match to it" is no sports match)?"""
     if counter.unless is None:
-        return counter.pattern.search(window) is not None
+        return counter.pattern.first(window) is not None
     spared = [(m.start(), m.end()) for m in counter.unless.finditer(window)]
     return any(
-        not any(lo <= m.start() and m.end() <= hi for lo, hi in spared)
-        for m in counter.pattern.finditer(window)
+        not any(lo <= start and end <= hi for lo, hi in spared)
+        for start, end in counter.pattern.spans(window)
     )
 
 
@@ -461,25 +479,25 @@ def find(
     for frame in book.frames:
         if not frame.worth_trying(present):
             continue
-        if frame.needs and not frame.needs.search(text):
+        if frame.needs is not None and frame.needs.first(text) is None:
             continue
-        for m in _frame_matches(frame, text):
+        for start, end in _frame_matches(frame, text):
             if frame.needs is not None:
-                s_lo, s_hi = _sentence(text, m.start(), m.end())
-                if not frame.needs.search(text, s_lo, s_hi):
+                s_lo, s_hi = _sentence(text, start, end)
+                if frame.needs.first(text, s_lo, s_hi) is None:
                     continue
-            if frame.unless is not None and frame.unless.search(_near(text, m.start(), m.end())):
+            if frame.unless is not None and frame.unless.search(_near(text, start, end)):
                 continue  # one of the frame's own exceptions
-            by = _counter(book, text, m.start(), m.end()) if counters else None
-            hits.append(FrameHit(frame, m.start(), m.end(), by))
+            by = _counter(book, text, start, end) if counters else None
+            hits.append(FrameHit(frame, start, end, by))
     return hits
 
 
-def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
+def _frame_matches(frame: Frame, text: str) -> list[tuple[int, int]]:
     """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
     (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
     windows: list[tuple[int, int]] = []
-    for start, end in frame.anchor_scanner.spans(text):
+    for start, end in frame.anchor.spans(text):
         if windows and start < windows[-1][1]:
             continue  # inside the sentence already taken
         lo, hi = _sentence(text, start, end)
@@ -487,9 +505,9 @@ def _frame_matches(frame: Frame, text: str) -> list[re.Match[str]]:
             windows[-1] = (windows[-1][0], hi)
         else:
             windows.append((lo, hi))
-    out: list[re.Match[str]] = []
+    out: list[tuple[int, int]] = []
     for lo, hi in windows:
-        out.extend(m for m in frame.pattern.finditer(text, lo, hi) if m.end() > m.start())
+        out.extend(span for span in frame.pattern.spans(text, lo, hi) if span[1] > span[0])
     return out
 
 
@@ -500,5 +518,5 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     book = book or load_frames()
     text = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    spans = book.strong_cue_scanner.spans(text)
+    spans = book.strong_cue.spans(text)
     return any(_counter(book, text, start, end) is None for start, end in spans)

@@ -5,14 +5,19 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from pytest_httpserver import HTTPServer
 
 from tests.flows.conftest import DATA, serve_site, write_config
 from warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from prefect.states import State
 
 STILL_ONLINE = "Still online 48 hours after you reported them"
 
@@ -58,6 +63,26 @@ def _digest_text(outbox: Path) -> str:
     return "\n".join(texts)
 
 
+def _task_names(state: State, until: str) -> list[str]:
+    """The names of a flow run's task runs, once Prefect's API has recorded one named `until`
+    (it records them a moment after the run; 30 s at most)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flow_run_id = state.state_details.flow_run_id
+    assert flow_run_id is not None
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            names = [r.name.rsplit("-", 1)[0] for r in runs]
+            if until in names or time.monotonic() > deadline:
+                return names
+            time.sleep(0.2)
+
+
 def test_daily_runs_recheck_a_reported_post_until_the_forum_removes_it(
     prefect_harness, httpserver: HTTPServer, tmp_path: Path
 ):
@@ -65,8 +90,12 @@ def test_daily_runs_recheck_a_reported_post_until_the_forum_removes_it(
 
     base = serve_site(httpserver)
     config = str(write_config(tmp_path, base))
-    first = daily_monitor(config_path=config, send=False)
+    state = daily_monitor(config_path=config, send=False, return_state=True)
+    first = state.result()
     assert first["removal_checks"] == {}  # nothing reported yet
+    # with nothing to re-check, the run starts no task for it (Prefect's API is spared one)
+    names = _task_names(state, until="store")
+    assert "store" in names and "recheck-reported" not in names
 
     wh = Warehouse(_db(tmp_path))
     (case,) = [c for c in wh.list_cases() if c.author == "angrydad77"]
@@ -74,8 +103,10 @@ def test_daily_runs_recheck_a_reported_post_until_the_forum_removes_it(
     _three_days_ago(_db(tmp_path))
 
     # the post is still on the thread three days later: the digest says so
-    second = daily_monitor(config_path=config)
+    state = daily_monitor(config_path=config, return_state=True)
+    second = state.result()
     assert second["removal_checks"] == {"still_online": 1}
+    assert "recheck-reported" in _task_names(state, until="recheck-reported")
     digest = _digest_text(tmp_path / "outbox")
     assert f"{STILL_ONLINE.upper()} (1)" in digest
     section = digest[digest.index(STILL_ONLINE.upper()) :]

@@ -1,0 +1,140 @@
+"""The threat frames are compiled on first use, part by part (`analysis.phrase_search`): that
+must only save time. A frame's parts together find exactly what its whole expression finds;
+a book that compiled nothing up front gives exactly the hits of one compiled in full; and a
+frame that no text needed is never compiled."""
+
+from __future__ import annotations
+
+import json
+import random
+import tomllib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import harm_normalize, threat
+from analysis.harm_rules import RULES_PATH
+from analysis.harm_text import fold
+from analysis.phrase_search import PhraseSearch
+
+with threat.FRAMES_PATH.open("rb") as _f:
+    RAW = tomllib.load(_f)
+
+
+def _fresh_book() -> threat.FrameBook:
+    """A book as a new process loads it: nothing compiled yet."""
+    return threat.parse_frames(RAW)
+
+
+def _texts() -> list[str]:
+    """Every example and not_example of every frame and counter, as `find` reads them."""
+    frames = [*RAW["frames"], *RAW.get("counter", ())]
+    raw = [t for f in frames for t in (*f.get("examples", ()), *f.get("not_examples", ()))]
+    return [harm_normalize.for_rules(fold(t)) for t in raw]
+
+
+TEXTS = _texts()
+
+
+def _training_texts() -> list[str]:
+    out = []
+    for path in sorted((RULES_PATH.parent / "train").glob("*_posts.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(harm_normalize.for_rules(fold(json.loads(line)["text"])))
+    return out
+
+
+def _vocabulary() -> list[str]:
+    """The frames file's slot entries and its phrases' plain words (texts full of hits)."""
+    entries = [e for v in RAW["slots"].values() for e in v]
+    words = [w for fr in RAW["frames"] for p in fr["phrases"] for w in p.split() if w.isalpha()]
+    return sorted({*entries, *words, "xp", "xs", "the", ".", "!", "'"})
+
+
+def _searches(book: threat.FrameBook) -> list[tuple[str, PhraseSearch]]:
+    out = [("strong cue", book.strong_cue)]
+    for f in (*book.frames, *book.counters):
+        out += [(f"{f.name} phrases", f.pattern), (f"{f.name} anchors", f.anchor)]
+        if f.needs is not None:
+            out.append((f"{f.name} needs", f.needs))
+    return out
+
+
+@pytest.fixture(scope="module")
+def searches() -> list[tuple[str, PhraseSearch]]:
+    return _searches(_fresh_book())
+
+
+def _whole(search: PhraseSearch, text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    return [m.span() for m in search.whole.regex.finditer(text, lo, hi)]
+
+
+def test_parts_find_what_the_whole_expression_finds_in_every_example(
+    searches: list[tuple[str, PhraseSearch]],
+) -> None:
+    rng = random.Random(7)
+    matched = 0
+    for name, search in searches:
+        for text in TEXTS:
+            whole = _whole(search, text, 0, len(text))
+            matched += bool(whole)
+            assert search.spans(text) == whole, (name, text)
+            first = search.whole.regex.search(text)
+            assert search.first(text) == (first.span() if first else None), (name, text)
+            lo = rng.randrange(len(text) + 1)
+            hi = rng.randrange(lo, len(text) + 1)
+            assert search.spans(text, lo, hi) == _whole(search, text, lo, hi), (name, text, lo)
+    assert matched > 1000  # the examples do match: the comparison is not of empty lists
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.sampled_from(_vocabulary()), min_size=1, max_size=14))
+def test_parts_find_what_the_whole_expression_finds_in_generated_texts(
+    searches: list[tuple[str, PhraseSearch]], words: list[str]
+) -> None:
+    text = harm_normalize.for_rules(fold(" ".join(words)))
+    for name, search in searches:
+        assert search.spans(text) == _whole(search, text, 0, len(text)), (name, text)
+
+
+def test_a_phrase_that_can_match_nothing_is_searched_as_the_whole_expression() -> None:
+    # "(very)" alone matches the empty string: the parts hand over to the whole expression
+    search = PhraseSearch(["(very)", "kill*", "very bad"], {})
+    for text in ["very bad", "kill them", "", "a very, killing"]:
+        assert search.spans(text) == _whole(search, text, 0, len(text)), text
+
+
+def _hits(book: threat.FrameBook, text: str) -> list[tuple[str, int, int, str | None]]:
+    return [
+        (h.frame.name, h.start, h.end, h.countered_by.name if h.countered_by else None)
+        for h in threat.find(text, book, normalised=True)
+    ]
+
+
+def test_a_lazy_book_finds_what_a_fully_compiled_book_finds() -> None:
+    lazy, eager = _fresh_book(), _fresh_book()
+    eager.compile()
+    assert all(f.compiled == f.pattern.parts for f in eager.frames)
+    texts = [*TEXTS, *_training_texts()[::3]]  # a third of them: the bench checks all
+    found = 0
+    for text in texts:
+        hits = _hits(lazy, text)
+        found += bool(hits)
+        assert hits == _hits(eager, text), text
+        assert threat.cues(text, lazy, normalised=True) == threat.cues(text, eager, normalised=True)
+    assert found > len(TEXTS) // 2 and len(texts) > 1000  # the texts do hold threats
+
+
+def test_a_frame_no_text_needed_is_not_compiled() -> None:
+    book = _fresh_book()
+    assert not any(f.compiled for f in (*book.frames, *book.counters))
+    threat.find(harm_normalize.for_rules(fold("Lovely nativity play, well done year 2!")), book)
+    assert not any(f.compiled for f in book.frames)
+    # one frame's own example compiles a part of that frame, and not every frame
+    frame = next(f for f in book.frames if f.examples)
+    threat.find(harm_normalize.for_rules(fold(frame.examples[0])), book)
+    assert frame.compiled > 0
+    assert any(f.compiled == 0 for f in book.frames)
+    assert sum(f.compiled for f in book.frames) < sum(f.pattern.parts for f in book.frames)
