@@ -125,9 +125,9 @@ def measure(
     if history:
         with tempfile.TemporaryDirectory() as tmp:
             earlier = _history(corpus, history, Path(tmp))
-            best = min(
-                _store_once(corpus, posts, append_columns, earlier, history)[0] for _ in range(repeat)
-            )
+            stores = [_store_once(corpus, posts, append_columns, earlier, history)
+                      for _ in range(repeat)]  # fmt: skip
+            best = min(took for took, _, _ in stores)
         figures.append(
             Figure(
                 f"warehouse: store a run beside {history:,} posts",

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
 from warehouse import chain, maintenance
-from warehouse.bulk import ColumnWriter, append_columns, registered
+from warehouse.bulk import ColumnWriter, append_columns, prepare_bulk_write, registered
 from warehouse.connection import one_row
 from warehouse.deadlines import respond_by
 from warehouse.records import (
@@ -344,6 +344,7 @@ def store_run(
 ) -> StoreSummary:
     """Everything one run writes (see `Warehouse.store_run`), each table appended once; with
     `retention_days`, the purge too (`maintenance.purge`), in the same transaction."""
+    prepare_bulk_write(con)
     fetches = record_fetches(con, run_id, started_at, results, now, write)
     summary, flaggings = store_posts(con, run_id, posts, assessments, now, write)
     opened = assign_cases(con, flaggings, now, write)
