@@ -58,15 +58,25 @@ class Flagging:
     @property
     def due(self) -> datetime:
         """When SLT should have acted on this post (the ladder's rule)."""
-        return respond_by(self.arrived_at, severity=self.severity, rung=self.rung)
+        return _due(self.arrived_at, self.severity, self.rung)
+
+
+@functools.lru_cache(maxsize=4096)
+def _due(arrived_at: datetime, severity: Severity, rung: int) -> datetime:
+    """A run's flagged posts share a few fetch times and rungs: each deadline is worked out
+    once."""
+    return respond_by(arrived_at, severity=severity, rung=rung)
 
 
 def site_of(url: str) -> str:
     """The host of a post's URL: with the author name it identifies one poster."""
-    head = url.split("/", 3)[:3]  # scheme, "", netloc: all the host depends on
-    if len(head) < 3 or "?" in head[2] or "#" in head[2]:
+    # scheme, "", netloc: all the host depends on is before the third "/"
+    second = url.find("/", url.find("/") + 1) if "/" in url else -1
+    third = url.find("/", second + 1) if second >= 0 else -1
+    origin = url if third < 0 else url[:third]
+    if second < 0 or "?" in origin[second:] or "#" in origin[second:]:
         return urlsplit(url).hostname or ""
-    return _host("/".join(head))
+    return _host(origin)
 
 
 @functools.lru_cache(maxsize=4096)
