@@ -262,10 +262,15 @@ def store_posts(
 
     Returns the counts and the newly flagged posts that still need a case.
     """
-    assessed = {(a.school_id, a.post_id): a for a in assessments}
-    batch = {
-        k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
-    }
+    latest = latest_per_key(posts)
+    # the same key objects throughout: a run's tens of thousands of keys are made once
+    last: dict[Key, Assessment | None] = dict.fromkeys(latest)
+    for a in assessments:
+        key = (a.school_id, a.post_id)
+        if key in last:
+            last[key] = a  # the last assessment of a post counts, as a dict of them would
+    assessed = {k: a for k, a in last.items() if a is not None and a.mentions}
+    batch = {k: latest[k] for k in assessed}
     erased, known = _lookup(con, list(batch))
     new_posts: list[Post] = []
     versions = _Versions()
