@@ -7,7 +7,7 @@ store and purge in one transaction, commit, close), into a new file or one alrea
 `history` posts, with every call on the connection timed: DuckDB runs outside the interpreter,
 so a Python profiler sees its statements only as the line that started them. "python" is the
 store's time less its statements': building rows, hashing, Arrow tables.
-Like bench/warehouse_rate.py, it runs against older code too (see that module).
+For older code, run that code's own copy (see bench/warehouse_rate.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from warehouse import Warehouse
 from warehouse.connection import connect
 
 LABEL_CHARS = 72
+# where DuckDB checkpoints (compresses the rows into the file) depends on the store's settings:
+# at commit since the store sets `warehouse.bulk.BULK_WRITE_SETTINGS`, at close before
+COMMIT, CLOSE = "commit (a checkpoint, with the store's settings)", "close"
 
 
 class TimedConnection:
@@ -75,10 +78,10 @@ def phases(corpus: Corpus, posts: int, history: int = 0) -> tuple[int, dict[str,
         summary = step(
             "store", lambda: store_and_purge(timed, batch, assessments, corpus.fetched_at)
         )
-        step("commit", con.commit)
-        step("close (DuckDB checkpoints)", con.close)
+        step(COMMIT, con.commit)
+        step(CLOSE, con.close)
         seconds["total"] = time.perf_counter() - t0
-    steps = ("store", "total", "open (connect)", "commit", "close (DuckDB checkpoints)")
+    steps = ("store", "total", "open (connect)", COMMIT, CLOSE)
     statements = sum(v for k, v in seconds.items() if k not in steps)
     seconds["python (store less its statements)"] = seconds.pop("store") - statements
     return summary.new_posts + summary.new_assessments, seconds

@@ -5,8 +5,8 @@
 What a scheduled run's store step does, timed whole: open the file, `warehouse.store.store_run`
 in one transaction (fetches, posts, sealed versions, assessments, cases, and the purge of
 unflagged mentions past the default 90-day retention, as `Warehouse.store_run` does with the
-configured `retention_days`), commit and close (DuckDB checkpoints on close). Rows are posts
-plus assessments, every one new.
+configured `retention_days`), commit (where the store's settings make DuckDB checkpoint: the
+rows compressed into the file) and close. Rows are posts plus assessments, every one new.
 
 Twice: into a new file, and into a file that already holds `history` posts of earlier runs
 (copied into place before the clock starts), where the lookups of known posts, the purge, the
@@ -70,9 +70,9 @@ def store_and_purge(
     write: ColumnWriter = append_columns,
 ) -> StoreSummary:
     """What `Warehouse.store_run` does in its transaction with the default retention: the
-    store, then the purge. Called as two steps so this bench also runs against code from
-    before the purge moved into `store.store_run` (`git archive` it to a folder, copy this
-    file into its bench/, run it from there)."""
+    store, then the purge (two steps, as the store made them before the purge moved into
+    `store.store_run`). To measure older code, `git archive` it to a folder and run its own
+    copy of this bench from there: the store's writers took rows, not columns, before."""
     summary = store.store_run(
         con, "bench", now, [fetch_result(batch, now)], batch, assessments, now, write
     )
