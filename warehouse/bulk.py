@@ -5,9 +5,9 @@ run's posts and assessments), never a Python tuple per row; each becomes one Arr
 the table is appended with `INSERT ... SELECT` from them: DuckDB reads the Arrow buffers
 directly instead of converting a Python object per value. Building no row objects also keeps
 the run's rows from waking Python's cyclic garbage collector, which otherwise walked every
-object of the process once per store. `warehouse.connection.insert_columns` is the same
-contract through unnested list parameters; both store exactly the same values (a test holds
-them to it).
+object of the process at least once per large store. `warehouse.connection.insert_columns`
+is the same contract through unnested list parameters; both store exactly the same values (a
+test holds them to it).
 """
 
 from __future__ import annotations
