@@ -5,14 +5,14 @@
 What a scheduled run's store step does, timed whole: open the file, `warehouse.store.store_run`
 in one transaction (fetches, posts, sealed versions, assessments, cases, and the purge of
 unflagged mentions past the default 90-day retention, as `Warehouse.store_run` does with the
-configured `retention_days`), commit and close (DuckDB checkpoints on close). Rows are posts
-plus assessments, every one new.
+configured `retention_days`), commit (where the store's settings make DuckDB checkpoint: the
+rows compressed into the file) and close. Rows are posts plus assessments, every one new.
 
 Twice: into a new file, and into a file that already holds `history` posts of earlier runs
 (copied into place before the clock starts), where the lookups of known posts, the purge, the
 indexes and the checkpoint have a warehouse's worth of rows to work beside. The new-file store
-goes alternately through the Arrow bulk path and the list-parameter path (`insert_rows`) it
-replaced: the ratio between them holds on a busy machine, and the CPU time the store took
+goes alternately through the Arrow bulk path and the list-parameter path (`insert_columns`)
+it replaced: the ratio between them holds on a busy machine, and the CPU time the store took
 says what a quiet machine would do.
 """
 
@@ -34,8 +34,8 @@ from bench.figures import Figure
 from schoolwatch.config import WarehouseConfig
 from schoolwatch.models import Assessment, Post
 from warehouse import Warehouse, maintenance, store
-from warehouse.bulk import RowWriter, append_rows
-from warehouse.connection import insert_rows, transaction
+from warehouse.bulk import ColumnWriter, append_columns
+from warehouse.connection import insert_columns, transaction
 from warehouse.records import StoreSummary
 
 TARGET_ROWS_S = 50_000
@@ -43,7 +43,7 @@ RETENTION_DAYS = WarehouseConfig.model_fields["retention_days"].default
 
 
 def _store_once(
-    corpus: Corpus, posts: int, write: RowWriter, history: Path | None = None, start: int = 0
+    corpus: Corpus, posts: int, write: ColumnWriter, history: Path | None = None, start: int = 0
 ) -> tuple[float, float, int]:
     """Wall and CPU seconds to store `posts` new posts (from `start` in the corpus) into a
     new file, or a copy of `history`; and the rows written (posts plus assessments)."""
@@ -67,12 +67,12 @@ def store_and_purge(
     batch: list[Post],
     assessments: list[Assessment],
     now: datetime,
-    write: RowWriter = append_rows,
+    write: ColumnWriter = append_columns,
 ) -> StoreSummary:
     """What `Warehouse.store_run` does in its transaction with the default retention: the
-    store, then the purge. Called as two steps so this bench also runs against code from
-    before the purge moved into `store.store_run` (`git archive` it to a folder, copy this
-    file into its bench/, run it from there)."""
+    store, then the purge (two steps, as the store made them before the purge moved into
+    `store.store_run`). To measure older code, `git archive` it to a folder and run its own
+    copy of this bench from there: the store's writers took rows, not columns, before."""
     summary = store.store_run(
         con, "bench", now, [fetch_result(batch, now)], batch, assessments, now, write
     )
@@ -96,9 +96,9 @@ def measure(
     arrow = arrow_cpu = unnest = float("inf")
     rows = 0
     for _ in range(repeat):  # alternating, best of each: a busy neighbour hurts both alike
-        took, cpu, rows = _store_once(corpus, posts, append_rows)
+        took, cpu, rows = _store_once(corpus, posts, append_columns)
         arrow, arrow_cpu = min(arrow, took), min(arrow_cpu, cpu)
-        unnest = min(unnest, _store_once(corpus, posts, insert_rows)[0])
+        unnest = min(unnest, _store_once(corpus, posts, insert_columns)[0])
     figures = [
         Figure(
             "warehouse: store a run (Arrow)",
@@ -125,9 +125,9 @@ def measure(
     if history:
         with tempfile.TemporaryDirectory() as tmp:
             earlier = _history(corpus, history, Path(tmp))
-            best = min(
-                _store_once(corpus, posts, append_rows, earlier, history)[0] for _ in range(repeat)
-            )
+            stores = [_store_once(corpus, posts, append_columns, earlier, history)
+                      for _ in range(repeat)]  # fmt: skip
+            best = min(took for took, _, _ in stores)
         figures.append(
             Figure(
                 f"warehouse: store a run beside {history:,} posts",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,14 @@ def one_row(
     return row
 
 
+def row_count(columns: Mapping[str, Sequence[object]]) -> int:
+    """How many rows `columns` hold; a ValueError when its lists are not all as long."""
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
+
+
 def insert_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -172,16 +180,34 @@ def insert_rows(
     *,
     on_conflict: str = "",
 ) -> None:
-    """Insert many rows in one statement.
+    """Insert many rows (tuples in the order of `columns`) in one statement (`insert_columns`)."""
+    if not rows:
+        return
+    values = zip(*rows, strict=True)
+    insert_columns(
+        con,
+        table,
+        {name: list(col) for name, col in zip(columns, values, strict=True)},
+        on_conflict=on_conflict,
+    )
+
+
+def insert_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Mapping[str, Sequence[object]],
+    *,
+    on_conflict: str = "",
+) -> None:
+    """Insert the rows `columns` hold (a list of values per column name) in one statement.
 
     Each column goes in as one list parameter and is unnested in parallel: ~180 k rows/s
     here, against ~2 k rows/s for `executemany` (no pandas or pyarrow needed).
     """
-    if not rows:
+    if not row_count(columns):
         return
-    cols = list(zip(*rows, strict=True))
     select = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
     con.execute(
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} {on_conflict}",
-        [list(c) for c in cols],
+        [list(c) for c in columns.values()],
     )

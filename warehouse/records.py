@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from json.encoder import encode_basestring
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import overload
 
 from schoolwatch.models import CaseAction, Evidence, FlaggedItem, Span
@@ -131,6 +132,8 @@ def utc(value: datetime | None) -> datetime | None:
 # the two to the same text, character for character).
 _string = encode_basestring  # json's escaping when ensure_ascii=False
 _int = int.__repr__  # how json writes an int; refuses a float or a string instead of misprinting
+_float = float.__repr__  # how json writes a finite float; refuses an int or a bool
+_ascii = encode_basestring_ascii  # json's escaping with its default ensure_ascii=True
 
 
 def evidence_json(evidence: tuple[Evidence, ...]) -> str:
@@ -161,7 +164,16 @@ def evidence_from_json(text: str | None) -> tuple[Evidence, ...]:
 
 
 def confidence_json(confidence: dict[str, float]) -> str:
-    return json.dumps(confidence) if confidence else "{}"  # most mentions flag nothing
+    """`json.dumps(confidence)`: written directly when every value is a finite float."""
+    if not confidence:
+        return "{}"  # most mentions flag nothing
+    try:
+        if all(map(math.isfinite, confidence.values())):
+            items = [f"{_ascii(k)}: {_float(v)}" for k, v in confidence.items()]
+            return f"{{{', '.join(items)}}}"
+    except TypeError:  # an int, a bool or a key that is not text: json writes those its own way
+        pass
+    return json.dumps(confidence)
 
 
 def confidence_from_json(text: str | None) -> dict[str, float]:

@@ -7,8 +7,9 @@ from datetime import datetime
 import duckdb
 
 from schoolwatch.models import Assessment, Post
+from warehouse.bulk import append_columns
 from warehouse.records import utc
-from warehouse.store import Flagging, assessment_row, assign_cases, insert_assessments
+from warehouse.store import Flagging, assessment_columns, assign_cases
 
 
 def stale_posts(con: duckdb.DuckDBPyConnection, classifier_version: str) -> list[Post]:
@@ -67,12 +68,13 @@ def add_assessments(
         """,
         [[k[0] for k in keys], [k[1] for k in keys]],
     ).fetchall()
-    new_rows, flaggings = [], []
+    stored, versions, flaggings = [], [], []
     for school_id, post_id, version, site, author, was_flagged in rows:
         a = latest[(school_id, post_id)]
-        new_rows.append(assessment_row(a, version, None, now))
+        stored.append(a)
+        versions.append(version)
         if a.mentions and a.severity != "none" and not was_flagged:
             flaggings.append(Flagging(school_id, post_id, site, author, now, a.severity, a.rung))
-    insert_assessments(con, new_rows)
+    append_columns(con, "assessments", assessment_columns(stored, versions, None, now))
     assign_cases(con, flaggings, now)
-    return len(new_rows)
+    return len(stored)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 import duckdb
@@ -17,7 +18,7 @@ import pyarrow as pa
 
 from schoolwatch.models import Assessment, FetchResult, Post, Severity
 from warehouse import chain, maintenance
-from warehouse.bulk import RowWriter, append_rows, registered
+from warehouse.bulk import ColumnWriter, append_columns, prepare_bulk_write, registered
 from warehouse.connection import one_row
 from warehouse.deadlines import respond_by
 from warehouse.records import (
@@ -57,15 +58,25 @@ class Flagging:
     @property
     def due(self) -> datetime:
         """When SLT should have acted on this post (the ladder's rule)."""
-        return respond_by(self.arrived_at, severity=self.severity, rung=self.rung)
+        return _due(self.arrived_at, self.severity, self.rung)
+
+
+@functools.lru_cache(maxsize=4096)
+def _due(arrived_at: datetime, severity: Severity, rung: int) -> datetime:
+    """A run's flagged posts share a few fetch times and rungs: each deadline is worked out
+    once."""
+    return respond_by(arrived_at, severity=severity, rung=rung)
 
 
 def site_of(url: str) -> str:
     """The host of a post's URL: with the author name it identifies one poster."""
-    head = url.split("/", 3)[:3]  # scheme, "", netloc: all the host depends on
-    if len(head) < 3 or "?" in head[2] or "#" in head[2]:
+    # scheme, "", netloc: all the host depends on is before the third "/"
+    second = url.find("/", url.find("/") + 1) if "/" in url else -1
+    third = url.find("/", second + 1) if second >= 0 else -1
+    origin = url if third < 0 else url[:third]
+    if second < 0 or "?" in origin[second:] or "#" in origin[second:]:
         return urlsplit(url).hostname or ""
-    return _host("/".join(head))
+    return _host(origin)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -97,57 +108,31 @@ def record_fetches(
     started_at: datetime,
     results: list[FetchResult],
     now: datetime,
-    write: RowWriter = append_rows,
+    write: ColumnWriter = append_columns,
 ) -> int:
     """One `fetches` row per (school, source) of this run; the run itself in `runs`."""
-    unique = {(r.school_id, r.source_id): r for r in results}
-    write(
-        con,
-        "runs",
-        ["run_id", "started_at", "stored_at", "sources", "posts_seen"],
-        [(run_id, started_at, now, len(unique), sum(len(r.posts) for r in results))],
-        on_conflict="ON CONFLICT DO NOTHING",
-    )
-    cols = [
-        "run_id",
-        "school_id",
-        "source_id",
-        "url",
-        "fetched_at",
-        "status",
-        "error",
-        "http_status",
-        "items",
-        "etag",
-        "last_modified",
-        "http_date",
-    ]
-    rows = [
-        (
-            run_id,
-            r.school_id,
-            r.source_id,
-            r.url,
-            r.fetched_at,
-            r.status,
-            r.error,
-            r.http_status,
-            len(r.posts),
-            r.etag,
-            r.last_modified,
-            r.http_date,
-        )
-        for r in unique.values()
-    ]
+    fetched = list({(r.school_id, r.source_id): r for r in results}.values())
+    run = {"run_id": run_id, "started_at": started_at, "stored_at": now,
+           "sources": len(fetched), "posts_seen": sum(len(r.posts) for r in results)}  # fmt: skip
+    write(con, "runs", {name: [value] for name, value in run.items()},
+          on_conflict="ON CONFLICT DO NOTHING")  # fmt: skip
+    columns = {
+        "run_id": [run_id] * len(fetched),
+        **attributes(
+            fetched, "school_id", "source_id", "url", "fetched_at", "status", "error", "http_status"
+        ),
+        "items": [len(r.posts) for r in fetched],
+        **attributes(fetched, "etag", "last_modified", "http_date"),
+    }
     before = _count(con, "fetches")
-    write(
-        con,
-        "fetches",
-        cols,
-        rows,
-        on_conflict="ON CONFLICT (run_id, school_id, source_id) DO NOTHING",
-    )
+    write(con, "fetches", columns,
+          on_conflict="ON CONFLICT (run_id, school_id, source_id) DO NOTHING")  # fmt: skip
     return _count(con, "fetches") - before
+
+
+def attributes(items: Sequence[object], *names: str) -> dict[str, list]:
+    """A column per name: each item's attribute of that name, in order."""
+    return {name: list(map(attrgetter(name), items)) for name in names}
 
 
 def validators(con: duckdb.DuckDBPyConnection) -> dict[Key, tuple[str | None, str | None]]:
@@ -203,85 +188,65 @@ def _lookup(con: duckdb.DuckDBPyConnection, keys: list[Key]) -> tuple[set[Key], 
     return erased, known
 
 
-def assessment_row(a: Assessment, version: int, run_id: str | None, now: datetime) -> tuple:
-    return (
-        a.school_id,
-        a.post_id,
-        version,
-        a.classifier_version,
-        now,
-        run_id,
-        a.mentions,
-        list(a.categories),
-        a.severity,
-        a.rung,
-        a.rung_reason,
-        a.sentiment,
-        evidence_json(a.evidence),
-        spans_json(a.matched),
-        confidence_json(a.confidence),
-    )
+def assessment_columns(
+    assessments: Sequence[Assessment], versions: Sequence[int], run_id: str | None, now: datetime
+) -> dict[str, list]:
+    """The `assessments` table's columns for `assessments`, each of the post version at the
+    same place in `versions`."""
+    n = len(assessments)
+    return {
+        **attributes(assessments, "school_id", "post_id"),
+        "version": list(versions),
+        "classifier_version": [a.classifier_version for a in assessments],
+        "assessed_at": [now] * n,
+        "run_id": [run_id] * n,
+        **attributes(
+            assessments, "mentions", "categories", "severity", "rung", "rung_reason", "sentiment"
+        ),
+        "evidence": [evidence_json(a.evidence) for a in assessments],
+        "matched": [spans_json(a.matched) for a in assessments],
+        "confidence": [confidence_json(a.confidence) for a in assessments],
+    }
 
 
-ASSESSMENT_COLUMNS = [
-    "school_id",
-    "post_id",
-    "version",
-    "classifier_version",
-    "assessed_at",
-    "run_id",
-    "mentions",
-    "categories",
-    "severity",
-    "rung",
-    "rung_reason",
-    "sentiment",
-    "evidence",
-    "matched",
-    "confidence",
-]
+@dataclass(slots=True)
+class _Versions:
+    """A run's new versions, column by column: each is sealed as its columns are built."""
 
+    posts: list[Post] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    sha256: list[str] = field(default_factory=list)
+    prev_hash: list[str | None] = field(default_factory=list)
 
-def insert_assessments(
-    con: duckdb.DuckDBPyConnection, rows: list[tuple], write: RowWriter = append_rows
-) -> None:
-    write(con, "assessments", ASSESSMENT_COLUMNS, rows)
+    def add(self, post: Post, number: int, sha256: str, prev_hash: str | None) -> None:
+        self.posts.append(post)
+        self.numbers.append(number)
+        self.sha256.append(sha256)
+        self.prev_hash.append(prev_hash)
 
-
-def _content_row(p: Post, version: int, run_id: str, sha256: str, prev_hash: str | None) -> tuple:
-    """A version's row, sealed: its chain hash follows from its fields and `prev_hash`."""
-    chained = chain.version_hash(prev_hash, p.school_id, p.post_id, version, p.fetched_at,
-                                 p.url, sha256, p.title, p.text)  # fmt: skip
-    return (
-        p.school_id,
-        p.post_id,
-        version,
-        p.fetched_at,
-        run_id,
-        p.url,
-        sha256,
-        p.raw,
-        p.title,
-        p.text,
-        prev_hash,
-        chained,
-    )
-
-
-CONTENT_COLUMNS = [
-    "school_id",
-    "post_id",
-    "version",
-    "fetched_at",
-    "run_id",
-    "url",
-    "sha256",
-    "raw",
-    "title",
-    "text",
-    "prev_hash",
-    "chain_hash",
-]
+    def columns(self, run_id: str) -> dict[str, list]:
+        """The `post_contents` columns; a version's chain hash follows from its fields and
+        `prev_hash`."""
+        posts = self.posts
+        chained = [
+            chain.version_hash(
+                prev, p.school_id, p.post_id, number, p.fetched_at, p.url, digest, p.title, p.text
+            )
+            for p, number, digest, prev in zip(
+                posts, self.numbers, self.sha256, self.prev_hash, strict=True
+            )
+        ]
+        return {
+            **attributes(posts, "school_id", "post_id"),
+            "version": self.numbers,
+            "fetched_at": [p.fetched_at for p in posts],
+            "run_id": [run_id] * len(posts),
+            "url": [p.url for p in posts],
+            "sha256": self.sha256,
+            **attributes(posts, "raw", "title", "text"),
+            "prev_hash": self.prev_hash,
+            "chain_hash": chained,
+        }
 
 
 def store_posts(
@@ -290,19 +255,29 @@ def store_posts(
     posts: list[Post],
     assessments: list[Assessment],
     now: datetime,
-    write: RowWriter = append_rows,
+    write: ColumnWriter = append_columns,
 ) -> tuple[StoreSummary, list[Flagging]]:
     """Store the posts that mention a school, their new versions and needed assessments
     (not those erased on request).
 
     Returns the counts and the newly flagged posts that still need a case.
     """
-    assessed = {(a.school_id, a.post_id): a for a in assessments}
-    batch = {
-        k: p for k, p in latest_per_key(posts).items() if k in assessed and assessed[k].mentions
-    }
+    latest = latest_per_key(posts)
+    # the same key objects throughout: a run's tens of thousands of keys are made once
+    last: dict[Key, Assessment | None] = dict.fromkeys(latest)
+    for a in assessments:
+        key = (a.school_id, a.post_id)
+        if key in last:
+            last[key] = a  # the last assessment of a post counts, as a dict of them would
+    assessed = {k: a for k, a in last.items() if a is not None and a.mentions}
+    batch = {k: latest[k] for k in assessed}
     erased, known = _lookup(con, list(batch))
-    new_posts, contents, updates, assess_rows, flaggings = [], [], [], [], []
+    new_posts: list[Post] = []
+    versions = _Versions()
+    updates: list[tuple] = []
+    to_assess: list[Assessment] = []
+    assessed_versions: list[int] = []
+    flaggings: list[Flagging] = []
     for key, post in batch.items():
         if key in erased:  # erased on request: never stored again
             continue
@@ -310,17 +285,18 @@ def store_posts(
         digest = sha256_hex(post.raw)
         if old is None:
             version = 1
-            new_posts.append(_post_row(post))
-            contents.append(_content_row(post, 1, run_id, digest, None))
+            new_posts.append(post)
+            versions.add(post, 1, digest, None)
         elif old.sha256 != digest:
             version = old.version + 1
             updates.append((*key, post.url, post.title, post.text, version))
-            contents.append(_content_row(post, version, run_id, digest, old.chain_hash))
+            versions.add(post, version, digest, old.chain_hash)
         elif old.classifier_version != a.classifier_version:
             version = old.version
         else:
             continue
-        assess_rows.append(assessment_row(a, version, run_id, now))
+        to_assess.append(a)
+        assessed_versions.append(version)
         if a.severity != "none" and not (old and old.flagged):
             site = site_of(post.url)
             flaggings.append(
@@ -328,52 +304,29 @@ def store_posts(
                     a.school_id, a.post_id, site, post.author, post.fetched_at, a.severity, a.rung
                 )
             )
-    write(con, "posts", POST_COLUMNS, new_posts)
+    write(con, "posts", _post_columns(new_posts))
     _update_latest(con, updates)
-    write(con, "post_contents", CONTENT_COLUMNS, contents)
-    insert_assessments(con, assess_rows, write)
+    write(con, "post_contents", versions.columns(run_id))
+    write(con, "assessments", assessment_columns(to_assess, assessed_versions, run_id, now))
     summary = StoreSummary(
         new_posts=len(new_posts),
         new_versions=len(updates),
-        new_assessments=len(assess_rows),
+        new_assessments=len(to_assess),
         new_flagged=len(flaggings),
     )
     return summary, flaggings
 
 
-POST_COLUMNS = [
-    "school_id",
-    "post_id",
-    "source_id",
-    "url",
-    "guid",
-    "author",
-    "site",
-    "title",
-    "text",
-    "published_at",
-    "first_seen_at",
-    "local",
-    "latest_version",
-]
-
-
-def _post_row(p: Post) -> tuple:
-    return (
-        p.school_id,
-        p.post_id,
-        p.source_id,
-        p.url,
-        p.guid,
-        p.author,
-        site_of(p.url),
-        p.title,
-        p.text,
-        p.published_at,
-        p.fetched_at,
-        p.local,
-        1,
-    )
+def _post_columns(posts: list[Post]) -> dict[str, list]:
+    """The `posts` table's columns for new posts (their version 1 is the latest)."""
+    return {
+        **attributes(posts, "school_id", "post_id", "source_id", "url", "guid", "author"),
+        "site": [site_of(p.url) for p in posts],
+        **attributes(posts, "title", "text", "published_at"),
+        "first_seen_at": [p.fetched_at for p in posts],
+        "local": [p.local for p in posts],
+        "latest_version": [1] * len(posts),
+    }
 
 
 def _update_latest(con: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
@@ -400,12 +353,13 @@ def store_run(
     posts: list[Post],
     assessments: list[Assessment],
     now: datetime,
-    write: RowWriter = append_rows,
+    write: ColumnWriter = append_columns,
     *,
     retention_days: int | None = None,
 ) -> StoreSummary:
     """Everything one run writes (see `Warehouse.store_run`), each table appended once; with
     `retention_days`, the purge too (`maintenance.purge`), in the same transaction."""
+    prepare_bulk_write(con)
     fetches = record_fetches(con, run_id, started_at, results, now, write)
     summary, flaggings = store_posts(con, run_id, posts, assessments, now, write)
     opened = assign_cases(con, flaggings, now, write)
@@ -417,7 +371,7 @@ def assign_cases(
     con: duckdb.DuckDBPyConnection,
     flaggings: list[Flagging],
     now: datetime,
-    write: RowWriter = append_rows,
+    write: ColumnWriter = append_columns,
 ) -> int:
     """Put each newly flagged post in its poster's open case, or open one. Returns cases opened.
 
@@ -429,42 +383,46 @@ def assign_cases(
     if not flaggings:
         return 0
     in_case, open_cases = _cases_of(con, flaggings)
-    new_cases: list[list] = []  # a new case is known by its place here until it has an id
-    links: list[tuple[str, str, str | int]] = []
+    opened: list[Flagging] = []  # a new case's first post: the case is known by its place here
+    due: list[datetime] = []  # and its deadline at the same place, until it has an id
+    linked: list[Flagging] = []
+    cases_linked: list[str | int] = []
     joined = []
-    for f in sorted(flaggings, key=lambda f: f.arrived_at):
+    for f in sorted(flaggings, key=attrgetter("arrived_at")):
         if (f.school_id, f.post_id) in in_case:
             continue
         poster = (f.school_id, f.site, f.author)
         case = open_cases.get(poster) if f.author else None
         if case is None:
-            case = len(new_cases)
-            new_cases.append([case, f.school_id, f.site, f.author, "open", now, f.due])
+            case = len(opened)
+            opened.append(f)
+            due.append(f.due)
             if f.author:
                 open_cases[poster] = case
         elif isinstance(case, int):
-            new_cases[case][6] = min(new_cases[case][6], f.due)
+            due[case] = min(due[case], f.due)
         else:
             joined.append((case, f.due))
-        links.append((f.school_id, f.post_id, case))
+        linked.append(f)
+        cases_linked.append(case)
         in_case.add((f.school_id, f.post_id))
-    ids = next_case_ids(con, len(new_cases))
-    for row in new_cases:
-        row[0] = ids[row[0]]
-    write(
-        con,
-        "cases",
-        ["case_id", "school_id", "site", "author", "status", "opened_at", "respond_by"],
-        [tuple(c) for c in new_cases],
-    )
+    ids = next_case_ids(con, len(opened))
+    new_cases = {
+        "case_id": ids,
+        **attributes(opened, "school_id", "site", "author"),
+        "status": ["open"] * len(opened),
+        "opened_at": [now] * len(opened),
+        "respond_by": due,
+    }
+    write(con, "cases", new_cases)
     _bring_forward(con, joined)  # before the links: it looks at the posts already in each case
-    write(
-        con,
-        "case_posts",
-        ["school_id", "post_id", "case_id", "added_at"],
-        [(s, p, ids[c] if isinstance(c, int) else c, now) for s, p, c in links],
-    )
-    return len(new_cases)
+    links = {
+        **attributes(linked, "school_id", "post_id"),
+        "case_id": [ids[c] if isinstance(c, int) else c for c in cases_linked],
+        "added_at": [now] * len(linked),
+    }
+    write(con, "case_posts", links)
+    return len(opened)
 
 
 def _cases_of(

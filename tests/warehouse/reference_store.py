@@ -5,8 +5,9 @@ commit 97f3543, row by row and query by query: erased posts looked up on their o
 current assessment read through the `current_assessments` view, versions appended unsealed
 and then read back, hashed with `json.dumps` and sealed by an UPDATE, every case link and
 open case of the batch's schools read into Python, and the purge's current assessments
-computed over the whole table. Only the parts the rewrite left alone (`record_fetches`,
-`_post_row`, `_update_latest`, `_bring_forward`, `next_case_ids`) are imported.
+computed over the whole table. Only the parts the rewrite left alone (`_update_latest`,
+`_bring_forward`, `next_case_ids`) are imported; `record_fetches` and `_post_row` are copied
+as they were before the store built its tables column by column.
 tests/warehouse/test_store_identity.py stores the same runs through this and through the
 store, and compares every table.
 """
@@ -24,15 +25,11 @@ from schoolwatch.models import Assessment, FetchResult, Post
 from warehouse.connection import insert_rows, one_row
 from warehouse.records import StoreSummary
 from warehouse.store import (
-    ASSESSMENT_COLUMNS,
-    POST_COLUMNS,
     Flagging,
     _bring_forward,
-    _post_row,
     _update_latest,
     latest_per_key,
     next_case_ids,
-    record_fetches,
     site_of,
 )
 
@@ -50,13 +47,125 @@ def store_run(
     now: datetime,
     retention_days: int | None = None,
 ) -> StoreSummary:
-    fetches = record_fetches(con, run_id, started_at, results, now, insert_rows)
+    fetches = record_fetches(con, run_id, started_at, results, now)
     summary, flaggings = _store_posts(con, run_id, posts, assessments, now)
     opened = _assign_cases(con, flaggings, now)
     summary = replace(summary, cases_opened=opened, fetches=fetches)
     if retention_days is None:
         return summary
     return replace(summary, purged=_purge(con, now, retention_days))
+
+
+def record_fetches(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    results: list[FetchResult],
+    now: datetime,
+) -> int:
+    """One `fetches` row per (school, source) of this run; the run itself in `runs`."""
+    unique = {(r.school_id, r.source_id): r for r in results}
+    insert_rows(
+        con,
+        "runs",
+        ["run_id", "started_at", "stored_at", "sources", "posts_seen"],
+        [(run_id, started_at, now, len(unique), sum(len(r.posts) for r in results))],
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
+    cols = [
+        "run_id",
+        "school_id",
+        "source_id",
+        "url",
+        "fetched_at",
+        "status",
+        "error",
+        "http_status",
+        "items",
+        "etag",
+        "last_modified",
+        "http_date",
+    ]
+    rows = [
+        (
+            run_id,
+            r.school_id,
+            r.source_id,
+            r.url,
+            r.fetched_at,
+            r.status,
+            r.error,
+            r.http_status,
+            len(r.posts),
+            r.etag,
+            r.last_modified,
+            r.http_date,
+        )
+        for r in unique.values()
+    ]
+    (before,) = one_row(con, "SELECT count(*) FROM fetches")
+    insert_rows(
+        con,
+        "fetches",
+        cols,
+        rows,
+        on_conflict="ON CONFLICT (run_id, school_id, source_id) DO NOTHING",
+    )
+    return one_row(con, "SELECT count(*) FROM fetches")[0] - before
+
+
+ASSESSMENT_COLUMNS = [
+    "school_id",
+    "post_id",
+    "version",
+    "classifier_version",
+    "assessed_at",
+    "run_id",
+    "mentions",
+    "categories",
+    "severity",
+    "rung",
+    "rung_reason",
+    "sentiment",
+    "evidence",
+    "matched",
+    "confidence",
+]
+
+
+POST_COLUMNS = [
+    "school_id",
+    "post_id",
+    "source_id",
+    "url",
+    "guid",
+    "author",
+    "site",
+    "title",
+    "text",
+    "published_at",
+    "first_seen_at",
+    "local",
+    "latest_version",
+]
+
+
+def _post_row(p: Post) -> tuple:
+    return (
+        p.school_id,
+        p.post_id,
+        p.source_id,
+        p.url,
+        p.guid,
+        p.author,
+        site_of(p.url),
+        p.title,
+        p.text,
+        p.published_at,
+        p.fetched_at,
+        p.local,
+        1,
+    )
 
 
 def _store_posts(con, run_id, posts, assessments, now):

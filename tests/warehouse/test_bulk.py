@@ -1,4 +1,4 @@
-"""The Arrow bulk path stores exactly what the list-parameter path (`insert_rows`) stores.
+"""The Arrow bulk path stores exactly what the list-parameter path (`insert_columns`) stores.
 
 The same sequence of runs (tests/warehouse/run_sequence.py: new posts, a repeat, edits, a new
 classifier version, failed and unchanged sources, unflagged-only batches, an erasure, a purge)
@@ -16,8 +16,8 @@ import pytest
 
 from tests.warehouse.run_sequence import RETENTION_RUN, RUNS, store_all, tables
 from warehouse import store
-from warehouse.bulk import append_rows, arrow_table
-from warehouse.connection import insert_rows
+from warehouse.bulk import append_columns, arrow_table
+from warehouse.connection import insert_columns, insert_rows
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,8 @@ def both(tmp_path_factory) -> tuple[tuple[list, dict], tuple[list, dict]]:
     folder = tmp_path_factory.mktemp("bulk")
     old, new = folder / "unnest.duckdb", folder / "arrow.duckdb"
     return (
-        (store_all(old, functools.partial(store.store_run, write=insert_rows)), tables(old)),
-        (store_all(new, functools.partial(store.store_run, write=append_rows)), tables(new)),
+        (store_all(old, functools.partial(store.store_run, write=insert_columns)), tables(old)),
+        (store_all(new, functools.partial(store.store_run, write=append_columns)), tables(new)),
     )
 
 
@@ -60,10 +60,19 @@ def test_times_are_instants_whatever_their_offset():
     values = [datetime(2025, 3, 5, 10, tzinfo=UTC), datetime(2025, 7, 1, 9, tzinfo=london_summer)]
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'; CREATE TABLE t (ts TIMESTAMPTZ)")
-    append_rows(con, "t", ["ts"], [(v,) for v in values])
+    append_columns(con, "t", {"ts": values})
     assert [r[0] for r in con.execute("SELECT ts FROM t ORDER BY ts").fetchall()] == values
 
 
-def test_arrow_table_refuses_ragged_rows():
+def test_columns_of_different_lengths_are_refused():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (a INTEGER, b INTEGER)")
+    ragged = {"a": [1, 2], "b": [3]}
+    for write in (arrow_table, lambda c: append_columns(con, "t", c)):
+        with pytest.raises(ValueError, match="columns of different lengths"):
+            write(ragged)
     with pytest.raises(ValueError):
-        arrow_table(["a", "b"], [(1, 2), (3,)])
+        insert_rows(con, "t", ["a", "b"], [(1, 2), (3,)])
+    with pytest.raises(ValueError, match="columns of different lengths"):
+        insert_columns(con, "t", ragged)
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)

@@ -39,6 +39,16 @@ def test_confidence_is_json_dumps(confidence):
     assert confidence_json(confidence) == json.dumps(confidence)
 
 
+NUMBER = st.one_of(st.floats(), st.integers(), st.booleans())  # NaN, infinities, ints too
+KEY = st.one_of(TEXT, st.integers(), st.floats(), st.booleans(), st.none())
+
+
+@given(st.dictionaries(KEY, NUMBER, max_size=3))
+def test_confidence_of_any_numbers_is_json_dumps(confidence):
+    """Not what the classifier gives, but written as json writes it, never misprinted."""
+    assert confidence_json(confidence) == json.dumps(confidence)
+
+
 WHEN = st.datetimes(
     min_value=datetime(2000, 1, 1),
     max_value=datetime(2100, 1, 1),
