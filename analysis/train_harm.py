@@ -73,6 +73,10 @@ WRITERS = (
     "tamarford",
     "leaholm",
     "fellgarth",
+    "taffwell",
+    "foylebank",
+    "pompeyside",
+    "thornleigh_park",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
