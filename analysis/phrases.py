@@ -20,13 +20,14 @@ lead can read them without knowing regular expressions:
 | `{weapon}` | any phrase of the slot `weapon` |
 | `...` | up to three other words in between, in the same sentence |
 | `..6` | up to six other words in between |
-| `~8` | up to eight other words in between, even across a full stop |
+| `~8` | up to eight other words in between, even across a full stop (harm rules only) |
 
 Text is matched after `analysis.harm_normalize.for_rules` (lower case, leetspeak, spaced and
 stretched letters undone), so phrases are written in plain lower-case words. In the threat
 frames an intensifier may also sit between two words ("go fucking die", "I will bloody kill
 him") and an apostrophe may be left out; the harm rules read their phrases strictly
 (`fillers=False`): no intensifier, and an apostrophe must be there ("we're/were" lists both).
+The threat frames are searched one sentence at a time, so they may not use `~` gaps.
 """
 
 from __future__ import annotations

@@ -331,9 +331,7 @@ class _Present:
         if "/" in token.strip("/"):  # a choice ("with/wi"): one of its words will do
             return any(map(self, token.split("/")))
         if "#" in token:  # a number ("y#", "#"): looked for as the phrase would match it
-            return (
-                re.search(phrases.bounded(phrases.compile_phrase(token, {})), self.text) is not None
-            )
+            return _number_token(token).search(self.text) is not None
         word = token.replace("'", "")
         if not word.isascii() or not word.replace("*", "").isalnum():
             return word.rstrip("*") in self.text  # emoji, "£"
@@ -346,6 +344,12 @@ class _Present:
             self.sorted_words = sorted(self.words)
         i = bisect_left(self.sorted_words, stem)
         return i < len(self.sorted_words) and self.sorted_words[i].startswith(stem)
+
+
+@lru_cache(maxsize=64)
+def _number_token(token: str) -> re.Pattern[str]:
+    """A phrase token holding a number ("y#", "#") as a whole word, compiled once."""
+    return re.compile(phrases.bounded(phrases.compile_phrase(token, {})))
 
 
 def _one_words(entries: list[str]) -> frozenset[str]:
