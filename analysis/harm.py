@@ -21,7 +21,7 @@ from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-9"
+HARM_VERSION = "harm-10"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.

@@ -471,13 +471,33 @@ def _near(text: str, start: int, end: int) -> str:
     return text[max(s_lo, start - COUNTER_REACH) : min(s_hi, end + COUNTER_REACH)]
 
 
+# a word or two in quotation marks inside a sentence ("he's going to 'deal with' her"): the
+# marks do not break a phrase. Not after "a", "the", "his" ...: "bringing a 'weapon' in" (a
+# toy) and "the 'kill list'" (a game's squad names) put the marks around a so-called thing.
+_SO_CALLED_AFTER = ("a", "an", "the", "this", "that", "his", "her", "their", "my", "your", "our")
+_SCARE_QUOTED = re.compile(
+    r"""(?<![\w'"“])"""
+    + "".join(rf"(?<!\b{word} )" for word in _SO_CALLED_AFTER)
+    + r"""(['"“])([a-z][a-z\-]*(?: [a-z][a-z\-]*)?)(['"”])(?![\w'])"""
+)
+
+
+def unquoted(text: str) -> str:
+    """`text` with the quotation marks of short scare quotes blanked; same length."""
+    if "'" not in text and '"' not in text and "\u201c" not in text:
+        return text
+    return _SCARE_QUOTED.sub(lambda m: " " + m.group(2) + " ", text)
+
+
 def find(
     masked: str, book: FrameBook | None = None, *, counters: bool = True, normalised: bool = False
 ) -> list[FrameHit]:
     """Frame hits in `masked` (see the module docstring), countered ones included but marked.
     `normalised`: `masked` has been through `harm_normalize.for_rules` already."""
     book = book or load_frames()
-    text = masked if normalised else harm_normalize.for_rules(masked)
+    quoted = masked if normalised else harm_normalize.for_rules(masked)
+    # phrases are matched with scare quotes blanked; a quotation is judged with its marks
+    text = unquoted(quoted)
     hits: list[FrameHit] = []
     present = _Present(text, book)
     for frame in book.frames:
@@ -492,7 +512,7 @@ def find(
                     continue
             if frame.unless is not None and frame.unless.search(_near(text, start, end)):
                 continue  # one of the frame's own exceptions
-            by = _counter(book, text, start, end) if counters else None
+            by = _counter(book, quoted, start, end) if counters else None
             hits.append(FrameHit(frame, start, end, by))
     return hits
 
@@ -520,7 +540,7 @@ def cues(masked: str, book: FrameBook | None = None, *, normalised: bool = False
     counter-evidence sets aside? (A model-only threat needs one: a single common word never
     makes a threat.)"""
     book = book or load_frames()
-    text = masked if normalised else harm_normalize.for_rules(masked)
+    quoted = masked if normalised else harm_normalize.for_rules(masked)
     # a violent word used in sport, a game, a song, about oneself ... is no cue
-    spans = book.strong_cue.spans(text)
-    return any(_counter(book, text, start, end) is None for start, end in spans)
+    spans = book.strong_cue.spans(unquoted(quoted))
+    return any(_counter(book, quoted, start, end) is None for start, end in spans)

@@ -77,6 +77,12 @@ WRITERS = (
     "foylebank",
     "pompeyside",
     "thornleigh_park",
+    "fyldemoor",
+    "craigmorrow",
+    "hollowmere_park",
+    "wearholm",
+    "marshwick",
+    "larchmoor_vale",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2

@@ -144,6 +144,50 @@ def test_a_reported_threat_in_quotation_marks_is_still_a_threat(text: str) -> No
     assert any(h.countered_by is None for h in hits), f"{text!r}: {hits}"
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # why: writers put the threatening word in quotation marks to dodge a filter
+        ("he's going to 'stab' her after school", True),
+        ('he says he will "stab" her', True),
+        ("they're gonna \u201cstab\u201d him on friday", True),
+        # why: after "a", "the", "his" ... the marks mean a so-called thing, not the word
+        ("he brought a 'knife' in, it was a plastic one from the panto", False),
+        # why: a whole sentence in quotation marks is a quotation, judged as one
+        ("'I will stab you' is the best line in the play", False),
+    ],
+)
+def test_scare_quotes_do_not_break_a_phrase(text: str, found: bool) -> None:
+    intent = ["going to stab {target}", "gonna stab {target}", "will stab {target}"]
+    book = threat.parse_frames(
+        {
+            "slots": {"harm_strong": ["stab"], "weapon": ["knife"], "target": ["him", "her"]},
+            "frames": [
+                {"name": "intent", "means": "intent", "phrases": intent},
+                {"name": "bring", "means": "brings a weapon", "phrases": ["brought a {weapon}"]},
+            ],
+            "counter": [{"name": "quote", "means": "a quotation", "phrases": ["play"]}],
+        }
+    )
+    hits = [h for h in threat.find(fold(text), book) if h.countered_by is None]
+    assert bool(hits) is found, (text, hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "blanked"),
+    [
+        ("going to 'deal with' her", "going to  deal with  her"),
+        ("a 'weapon' in", "a 'weapon' in"),
+        ("rock 'n' roll", "rock  n  roll"),
+        ("give 'em a slap", "give 'em a slap"),
+        ("don't, won't", "don't, won't"),
+    ],
+)
+def test_unquoted_blanks_only_scare_quotes_and_keeps_every_position(text: str, blanked: str) -> None:
+    assert threat.unquoted(text) == blanked
+    assert len(threat.unquoted(text)) == len(text)
+
+
 def _small_book(extra: dict) -> threat.FrameBook:
     slots = {"harm_strong": ["stab"], "weapon": ["knife"]}
     frame = {"name": "keep_off", "means": "warns parents off", "phrases": ["keep the kids off"]}
