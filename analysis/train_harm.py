@@ -83,6 +83,12 @@ WRITERS = (
     "wearholm",
     "marshwick",
     "larchmoor_vale",
+    "wrenscote",
+    "porthkennack",
+    "glenmara",
+    "sallowby_fen",
+    "seagrove_rise",
+    "mossbrook_clough",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
