@@ -183,7 +183,9 @@ def test_scare_quotes_do_not_break_a_phrase(text: str, found: bool) -> None:
         ("don't, won't", "don't, won't"),
     ],
 )
-def test_unquoted_blanks_only_scare_quotes_and_keeps_every_position(text: str, blanked: str) -> None:
+def test_unquoted_blanks_only_scare_quotes_and_keeps_every_position(
+    text: str, blanked: str
+) -> None:
     assert threat.unquoted(text) == blanked
     assert len(threat.unquoted(text)) == len(text)
 
