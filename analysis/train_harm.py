@@ -89,6 +89,12 @@ WRITERS = (
     "sallowby_fen",
     "seagrove_rise",
     "mossbrook_clough",
+    "whitrigg",
+    "larkhurst_down",
+    "heronmead",
+    "lugford",
+    "holmsey",
+    "coldwell_moor",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
