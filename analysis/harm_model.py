@@ -20,14 +20,12 @@ from functools import lru_cache, reduce
 from operator import add
 from pathlib import Path
 
+from schoolwatch.errors import ClassifierError
+
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "harm_model.bin"
 FORMAT = "schoolwatch-harm-model"
 FORMAT_VERSION = 1
 _FLOAT = 8  # bytes per weight: an IEEE 754 double, exactly the value training wrote
-
-
-class ModelFileError(ValueError):
-    """The model file is not one this code can read (damaged, cut short, another format)."""
 
 
 def feature_values(feats: list[str]) -> dict[str, float]:
@@ -54,14 +52,17 @@ class HarmModel:
     settings: dict[str, float] = field(default_factory=dict)
     # feature -> its position in `features` and in every column
     _row: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # position -> the feature's weights in every category (None until first scored)
+    _made: list[tuple[float, ...] | None] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.columns) != len(self.biases):
-            raise ModelFileError(f"{len(self.biases)} categories but {len(self.columns)} columns")
+            raise ClassifierError(f"{len(self.biases)} categories but {len(self.columns)} columns")
         n = len(self.features)
         if any(len(col) != n for col in self.columns):
-            raise ModelFileError(f"a column does not hold one weight for each of {n} features")
+            raise ClassifierError(f"a column does not hold one weight for each of {n} features")
         object.__setattr__(self, "_row", dict(zip(self.features, range(n), strict=True)))
+        object.__setattr__(self, "_made", [None] * n)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -107,15 +108,31 @@ class HarmModel:
         # hashing, so the same post gets the same answer in every run
         uniq = sorted(set(feats))
         scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0  # as `feature_values`
-        rows = [i for i in map(self._row.get, uniq) if i is not None]
+        rows = self._weights_of([i for i in map(self._row.get, uniq) if i is not None])
+        if rows:
+            # per category, the weights added one by one in the order of `uniq` (`reduce`, not
+            # `sum`: Python 3.12's `sum` of floats rounds differently)
+            sums = [reduce(add, col, 0.0) for col in zip(*rows, strict=True)]
+        else:
+            sums = [0.0] * len(self.columns)
         out = {}
-        for (cat, bias), col in zip(self.biases.items(), self.columns, strict=True):
-            # the weights added one by one in the order of `uniq` (`reduce`, not `sum`:
-            # Python 3.12's `sum` of floats rounds differently)
-            s = reduce(add, map(col.__getitem__, rows), 0.0)
+        for (cat, bias), s in zip(self.biases.items(), sums, strict=True):
             z = bias + s * scale
             out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
+
+    def _weights_of(self, positions: list[int]) -> list[tuple[float, ...]]:
+        """Each feature's weight in every category, a tuple per feature: made the first time
+        the feature is scored and kept (summing tuples is faster than reading the columns
+        per post; making all of them when the model loads took a quarter of a second)."""
+        made = self._made
+        rows = list(map(made.__getitem__, positions))
+        if None in rows:
+            columns = self.columns
+            for j, i in enumerate(positions):
+                if rows[j] is None:  # two threads may both make it: the same tuple
+                    rows[j] = made[i] = tuple([col[i] for col in columns])
+        return rows  # type: ignore[return-value]  # no None is left
 
     def confidence(self, cat: str, p: float, ruled: bool) -> float:
         """Calibrated probability that `cat` is right, from the model's probability `p` and
@@ -170,22 +187,22 @@ def pack(model: HarmModel) -> bytes:
 
 
 def unpack(data: bytes) -> HarmModel:
-    """Read a model file's bytes (`pack`'s output); `ModelFileError` says what is wrong."""
+    """Read a model file's bytes (`pack`'s output); `ClassifierError` says what is wrong."""
     end = data.find(b"\n")
     if end < 0:
-        raise ModelFileError("no model header on its first line")
+        raise ClassifierError("no model header on its first line")
     try:
         header = json.loads(data[:end])
         n, cats = int(header["features"]), header["categories"]
         known = header["format"] == FORMAT and header["version"] == FORMAT_VERSION
     except (ValueError, KeyError, TypeError) as e:
-        raise ModelFileError(f"no model header on its first line ({e})") from None
+        raise ClassifierError(f"no model header on its first line ({e})") from None
     if not known or header.get("byte_order") != "little":
-        raise ModelFileError(f"not a {FORMAT} file of version {FORMAT_VERSION}")
+        raise ClassifierError(f"not a {FORMAT} file of version {FORMAT_VERSION}")
     start = len(data) - n * len(cats) * _FLOAT
     text = data[end + 1 : start]
     if start < end + 1 or text.count(b"\n") != n or (n and not text.endswith(b"\n")):
-        raise ModelFileError(f"cut short or damaged: its header announces {n} features")
+        raise ClassifierError(f"cut short or damaged: its header announces {n} features")
     weights = array("d")
     weights.frombytes(data[start:])
     if sys.byteorder == "big":
@@ -202,9 +219,16 @@ def unpack(data: bytes) -> HarmModel:
 
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_PATH) -> HarmModel:
-    """The shipped model, read once."""
+    """The shipped model, read once; `ClassifierError` (one line) if the file is damaged or
+    missing."""
+    hint = "rebuild it with `python -m analysis.train_harm`"
     try:
-        return unpack(path.read_bytes())
-    except ModelFileError as e:
-        hint = "rebuild it with `python -m analysis.train_harm`"
-        raise ModelFileError(f"{path}: {e}; {hint}") from None
+        data = path.read_bytes()
+    except OSError as e:
+        raise ClassifierError(
+            f"the harm model {path} cannot be read ({e.strerror}); {hint}"
+        ) from None
+    try:
+        return unpack(data)
+    except ClassifierError as e:
+        raise ClassifierError(f"the harm model {path} is unusable: {e}; {hint}") from None

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from analysis import harm_model
-from analysis.harm_model import HarmModel, ModelFileError, load_model, pack, unpack
+from analysis.harm_model import HarmModel, load_model, pack, unpack
 from analysis.train_harm import as_json
+from schoolwatch.errors import ClassifierError
 
 RAW: dict[str, Any] = {
     "C": 8.0,
@@ -115,11 +116,16 @@ def test_no_stored_weight_is_zero() -> None:
 def test_a_damaged_file_is_refused_with_one_clear_line(tmp_path: Path, damage, says) -> None:
     bad = tmp_path / "harm_model.bin"
     bad.write_bytes(damage(pack(HarmModel.from_dict(RAW))))
-    with pytest.raises(ModelFileError) as caught:
+    with pytest.raises(ClassifierError) as caught:
         load_model(bad)
     message = str(caught.value)
     assert says in message and str(bad) in message and "train_harm" in message
     assert "\n" not in message
+
+
+def test_a_missing_file_is_refused_with_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(ClassifierError, match=r"cannot be read .*train_harm"):
+        load_model(tmp_path / "harm_model.bin")
 
 
 def test_a_feature_with_a_line_break_cannot_be_written() -> None:
