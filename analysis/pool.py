@@ -14,11 +14,9 @@ server (Linux, macOS), the workers are forked from it: a clean process, started 
 without the run's threads, that loaded the classifier before forking, so each worker starts
 with it already in memory. Elsewhere they are spawned and load it themselves.
 
-A run can start the fork server early (`start_loading`, as soon as it knows it has sources):
-the classifier then loads in that process while the run's own process waits for Prefect's API
-and fetches, and from then on even a batch too small for the pool is assessed by one worker
-forked from it, so the run's process never loads the classifier itself. If loading fails
-there, each task raises the same error (one line at the command line), as this process would.
+If the classifier cannot be loaded (a damaged model file), the fork server carries on without
+it and each worker's tasks raise the loading error itself: the run sees the one-line error
+this process would have raised, not a broken pool or a traceback printed by one.
 """
 
 from __future__ import annotations
@@ -40,8 +38,6 @@ POOL_MIN_POSTS = 2000  # smaller batches stay in this process (see the module do
 CHUNK_POSTS = 200  # posts per task sent to a worker, at most: at least 4 tasks per worker
 _PRELOAD = "analysis.pool_preload"  # imported by the fork server: loads the classifier there
 
-# start_loading() started the fork server, which loads the classifier: small batches go to it
-_loading_elsewhere = False
 _load_error: Exception | None = None  # in a worker: why its initializer could not load it
 
 _WARM_SCHOOL = SchoolConfig(id="warm-up", name="Warm-up Academy")
@@ -54,20 +50,6 @@ def warm() -> None:
     of the bench fixture need a sixth of them, so compiling them all here first would hold the
     workers back longer than they spend compiling what they use (docs/performance.md)."""
     assess(_WARM_SCHOOL, post_id="warm-up", title="", text=_WARM_TEXT, local=True)
-
-
-def start_loading() -> bool:
-    """Start loading the classifier in another process (the pool's fork server) and return at
-    once; see the module docstring. False where the platform has no fork server."""
-    global _loading_elsewhere
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    from multiprocessing import forkserver
-
-    _context()
-    forkserver.ensure_running()
-    _loading_elsewhere = True
-    return True
 
 
 def _start_worker() -> None:
@@ -191,16 +173,11 @@ def assess_batch(
     pool: AssessPool | None = None,
 ) -> list[Assessment]:
     """`assess_posts`, on every core when the batch has at least the pool's `min_posts` posts
-    (`POOL_MIN_POSTS` without one) and there is more than one core; a smaller batch in one
-    worker once `start_loading` was called (the classifier is loaded there), else in this
-    process. `pool` is left open for the caller to close; without one, a pool is started and
-    closed for this batch."""
+    (`POOL_MIN_POSTS` without one) and there is more than one core. `pool` is left open for the
+    caller to close; without one, a pool is started and closed for this batch."""
     own = pool is None
     pool = pool or AssessPool()
     if len(posts) < pool.min_posts or pool.workers < 2:
-        if _loading_elsewhere and posts:
-            with AssessPool(workers=1) as forked:
-                return forked.assess(posts, schools)
         return assess_posts(posts, schools)
     try:
         return pool.assess(posts, schools)

@@ -308,13 +308,11 @@ def _config(args: argparse.Namespace):
     return load_config(args.config)
 
 
-def _warehouse(args: argparse.Namespace, *, migrate: bool = True, cfg=None):
-    """The configured warehouse (of `cfg`, when the caller has read the configuration); while
-    another process holds the file, says so on stderr."""
+def _warehouse(args: argparse.Namespace, *, migrate: bool = True):
+    """The configured warehouse; while another process holds the file, says so on stderr."""
     from warehouse import Warehouse
 
-    cfg = cfg or _config(args)
-    return Warehouse.from_config(cfg.warehouse, migrate=migrate, on_wait=_say)
+    return Warehouse.from_config(_config(args).warehouse, migrate=migrate, on_wait=_say)
 
 
 def _say(line: str) -> None:
@@ -331,18 +329,11 @@ def _prefect() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     # a bad file or an unwritable warehouse path fails here, before Prefect starts (without
     # opening the file: the run does not wait for an analyst before fetching)
-    cfg = _config(args)
-    _warehouse(args, migrate=False, cfg=cfg)
+    _warehouse(args, migrate=False)
     if args.task_runner != "dask" and (args.dask_address or args.dask_workers):
         raise ConfigError("--dask-address and --dask-workers need --task-runner dask")
     if args.dask_workers is not None and args.dask_workers < 1:
         raise ConfigError(f"--dask-workers must be 1 or more, not {args.dask_workers}")
-    if args.task_runner == "threads" and any(school.sources for school in cfg.schools):
-        # the classifier loads in another process while this one imports Prefect and waits
-        # for its API (docs/performance.md, "The fixed cost of a one-source run")
-        from analysis.pool import start_loading
-
-        start_loading()
     _prefect()
     from flows.daily import daily_monitor
     from flows.report import print_run_summary

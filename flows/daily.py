@@ -25,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from analysis import ladder
 from analysis.assess import assess_posts
-from analysis.pool import AssessPool, assess_batch, start_loading
+from analysis.pool import AssessPool, assess_batch
 from flows import scale_out
 from flows.removal import check_removals
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
@@ -245,8 +245,6 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
     logger = get_run_logger()
     private_files()  # also when a Prefect worker runs the flow, not the schoolwatch command
     cfg = load_config(config_path)
-    if parts == 1 and any(school.sources for school in cfg.schools):
-        start_loading()  # the classifier loads in another process while this one fetches
     # the file is first opened when the run needs it: fetching does not wait for it
     warehouse = Warehouse.from_config(cfg.warehouse, migrate=False, on_wait=logger.warning)
     started_at = datetime.now(UTC)

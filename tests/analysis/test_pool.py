@@ -140,34 +140,3 @@ def test_a_worker_that_cannot_load_the_classifier_raises_its_error(tmp_path: Pat
     assert done.stdout.startswith("ClassifierError the harm model "), done.stdout
     assert "train_harm" in done.stdout and done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr, done.stderr
-
-
-_EARLY_RUN = """
-import json
-from analysis import harm_model, harm_rules
-from analysis.assess import assess_posts
-from analysis.pool import assess_batch, start_loading
-from bench.fixture_sites import FixtureSites
-
-site = FixtureSites(1, 1, 25, hosts=1, seed=11, now=FixtureSites.default_now())
-posts, schools = site.analysis_batch()
-assert start_loading()
-got = assess_batch(posts, schools)
-loaded_here = sum(f.cache_info().currsize for f in (harm_model.load_model, harm_rules.load_rules))
-same = got == assess_posts(posts, schools)
-print(json.dumps({"loaded_here": loaded_here, "same": same, "posts": len(got)}))
-"""
-
-
-def test_after_start_loading_a_small_batch_is_assessed_where_the_classifier_was_loaded() -> None:
-    # why: a run starts loading the classifier in the fork server while Prefect starts its
-    # API; its few posts must then be assessed there, identically, without this process
-    # loading the classifier as well (in a new process: this one may have loaded it already)
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", _EARLY_RUN],
-        cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"loaded_here": 0, "same": True, "posts": 25}
