@@ -3,7 +3,7 @@
 Reviewable parts: the threat frames in `analysis/data/threat_frames.toml` (`analysis.threat`),
 the rules in `analysis/data/harm_rules.toml` (slurs, phone numbers, ...; a `strong` rule
 decides on its own and gives the evidence span) and a linear model over n-grams in
-`analysis/data/harm_model.json` (trained by `analysis/train_harm.py` on the labelled training
+`analysis/data/harm_model.bin` (trained by `analysis/train_harm.py` on the labelled training
 schools) that catches what no rule names.
 When only the model fires, the evidence is the sentence that carries most of its weight, and
 the reason lists the words that weighed most.
@@ -18,6 +18,7 @@ from typing import Literal
 from analysis import harm_features, harm_normalize, harm_text, threat
 from analysis.harm_model import HarmModel, load_model
 from analysis.harm_rules import Hit, Rule, RuleBook, find_hits, load_rules
+from analysis.lazy_regex import LazyRegex
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
@@ -333,7 +334,7 @@ _NAMED_CHILD = Rule(
     name="personal_data.named_child",
     category="personal_data",
     strong=True,
-    pattern=re.compile("(?!)"),
+    pattern=LazyRegex("(?!)"),
     unless=None,
     reason="names a pupil together with private details",
     needs_target=False,

@@ -246,24 +246,29 @@ class Scanner:
 
     __slots__ = ("_runs", "_whole")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str] | str, flags: int = 0) -> None:
+        """`pattern` compiled, or its source and `flags`: the source is parsed once, here, and
+        never compiled whole when the runs do without it (a `re.compile` of the source first
+        would parse it a second time and compile what the runs compile again)."""
+        if isinstance(pattern, re.Pattern):
+            source, flags, whole = pattern.pattern, pattern.flags, pattern
+        else:
+            source, whole = pattern, None
         self._runs: list[_Run] = []
-        self._whole = pattern  # used when the pattern is not split into runs
-        if (
-            _sre_parse is None
-            or not isinstance(pattern.pattern, str)
-            or pattern.flags & (re.IGNORECASE | re.LOCALE)
-        ):
+        self._whole = whole  # searched when the pattern is not split into runs
+        if _sre_parse is None or not isinstance(source, str) or flags & (re.IGNORECASE | re.LOCALE):
+            self._whole = whole or re.compile(source, flags)
             return
         try:
-            self._runs = _runs(pattern)
+            self._runs = _runs(source, flags, whole)
         except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
-            self._whole = optimise(pattern)
+            self._whole = optimise(whole or re.compile(source, flags))
 
     def first(self, text: str, pos: int = 0) -> tuple[int, int] | None:
         """The (start, end) of `pattern.search(text, pos)`, or None."""
         runs = self._runs
         if not runs:
+            assert self._whole is not None, "a pattern not split into runs is compiled whole"
             m = self._whole.search(text, pos)
             return None if m is None else m.span()
         best = None
@@ -277,6 +282,7 @@ class Scanner:
         """The (start, end) of each match of `pattern.finditer(text)`, in order."""
         runs = self._runs
         if not runs:
+            assert self._whole is not None, "a pattern not split into runs is compiled whole"
             return [m.span() for m in self._whole.finditer(text)]
         if len(runs) == 1:
             return runs[0].all(text)
@@ -356,8 +362,10 @@ class _Run:
         return out
 
 
-def _runs(pattern: re.Pattern[str]) -> list[_Run]:
-    tree = _sre_parse.parse(pattern.pattern, pattern.flags)
+def _runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
+    """The runs of the pattern `source` (with `flags`); `whole`: the pattern compiled, if it
+    is, which a pattern of one run uses as the run's own."""
+    tree = _sre_parse.parse(source, flags)
     state = tree.state
     if state.flags & (re.IGNORECASE | re.LOCALE):
         raise _Unsupported("case flag")
@@ -376,7 +384,7 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
             items = _one(state, group)
             if _width(state, items)[0] < 1:
                 raise _Unsupported("empty match")
-            runs.append(_Run(_compile(state, items, pattern.flags), needs=needs))
+            runs.append(_Run(_compile(state, items, flags), needs=needs))
         else:
             cond = group[0][0]
             rests = [_sub(state, a[1:]) for a in group]
@@ -385,11 +393,11 @@ def _runs(pattern: re.Pattern[str]) -> list[_Run]:
                 raise _Unsupported("empty match")
             runs.append(
                 _Run(
-                    pattern if single else None,  # one run: it is the whole pattern
-                    _compile(state, [kinds[i], *rest], pattern.flags),
+                    whole if single else None,  # one run: it is the whole pattern
+                    _compile(state, [kinds[i], *rest], flags),
                     _first(rest),
                     needs,
-                    source=(state, [cond, *rest], pattern.flags),
+                    source=(state, [cond, *rest], flags),
                 )
             )
         i = j

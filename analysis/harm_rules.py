@@ -20,6 +20,7 @@ from pathlib import Path
 
 from analysis import phrases as notation
 from analysis.harm_regex import Scanner
+from analysis.lazy_regex import LazyRegex
 from analysis.rule_shapes import SHAPES
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
@@ -59,8 +60,10 @@ class Rule:
     name: str
     category: str
     strong: bool
-    pattern: re.Pattern[str]
-    unless: re.Pattern[str] | None
+    # the rule's expression; its matches are found with `scanner`, which is built from the
+    # source, so the expression itself is compiled only if something asks for it
+    pattern: LazyRegex
+    unless: LazyRegex | None
     reason: str
     needs_target: bool
     lexical: bool = False
@@ -86,11 +89,11 @@ class Hit:
 class RuleBook:
     rules: tuple[Rule, ...]
     thresholds: dict[str, float]
-    crime: re.Pattern[str]
-    not_crime: re.Pattern[str] | None
-    roles: re.Pattern[str]
-    sensitive: re.Pattern[str]
-    pupil: re.Pattern[str]
+    crime: LazyRegex
+    not_crime: LazyRegex | None
+    roles: LazyRegex
+    sensitive: LazyRegex
+    pupil: LazyRegex
     concepts: dict[str, str]
     version: str
     harassment_when_targeted: tuple[str, ...] = ()
@@ -125,8 +128,8 @@ def _words(words: list[str]) -> str:
     return "|".join(lexicon_regex(w) for w in sorted(words, key=len, reverse=True))
 
 
-def _compile(body: str) -> re.Pattern[str]:
-    return re.compile(body, re.VERBOSE)
+def _compile(body: str) -> LazyRegex:
+    return LazyRegex(body, re.VERBOSE)
 
 
 def _bounded(body: str) -> str:
@@ -206,7 +209,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 needs_target=bool(r.get("needs_target", False)),
                 lexical="words" in r or "lexicon" in r,
                 feature=bool(r.get("feature", True)),
-                scanner=Scanner(pattern),
+                scanner=pattern.scanner,
             )
         )
     d = raw["defamation"]
@@ -233,7 +236,7 @@ def parse_rules(raw: dict) -> RuleBook:
     for name in ("crime", "not_crime", "roles", "sensitive", "pupil"):
         pattern = getattr(book, name)
         if pattern is not None:
-            book.scanners[name] = Scanner(pattern)
+            book.scanners[name] = pattern.scanner
     return book
 
 
@@ -263,7 +266,7 @@ def _mostly_letters(word: str) -> bool:
     return letters >= 2 and letters * 2 >= len(word.replace(" ", ""))
 
 
-def _cancelled(unless: re.Pattern[str], folded: str, start: int, end: int) -> bool:
+def _cancelled(unless: LazyRegex, folded: str, start: int, end: int) -> bool:
     # an exception cancels a hit when it overlaps it or sits in the same sentence just before
     lo = max(0, folded.rfind(".", 0, start) + 1, start - 80)
     hi = min(len(folded), end + 60)

@@ -45,7 +45,11 @@ class LazyRegex:
         """`analysis.harm_regex.Scanner` of the expression: its matches, found faster."""
         scanner = self._scanner
         if scanner is None:
-            scanner = self._scanner = Scanner(self.regex)
+            # from the source when the expression is not compiled yet: parsed once, and not
+            # compiled whole unless the scanner needs it
+            regex = self._regex
+            scanner = Scanner(regex) if regex is not None else Scanner(self.source, self.flags)
+            self._scanner = scanner
         return scanner
 
     def compile(self, *, scanner: bool = False) -> None:
@@ -56,8 +60,8 @@ class LazyRegex:
 
     @property
     def compiled(self) -> bool:
-        """Has the expression been compiled (has anything used it)?"""
-        return self._regex is not None
+        """Has the expression, or its scanner, been compiled (has anything used it)?"""
+        return self._regex is not None or self._scanner is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         return self.regex.search(text, pos, endpos)

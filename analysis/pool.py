@@ -13,6 +13,10 @@ Each worker loads the classifier once, in its initializer. Where the platform ha
 server (Linux, macOS), the workers are forked from it: a clean process, started for the pool
 without the run's threads, that loaded the classifier before forking, so each worker starts
 with it already in memory. Elsewhere they are spawned and load it themselves.
+
+If the classifier cannot be loaded (a damaged model file), the fork server carries on without
+it and each worker's tasks raise the loading error itself: the run sees the one-line error
+this process would have raised, not a broken pool or a traceback printed by one.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ POOL_MIN_POSTS = 2000  # smaller batches stay in this process (see the module do
 CHUNK_POSTS = 200  # posts per task sent to a worker, at most: at least 4 tasks per worker
 _PRELOAD = "analysis.pool_preload"  # imported by the fork server: loads the classifier there
 
+_load_error: Exception | None = None  # in a worker: why its initializer could not load it
+
 _WARM_SCHOOL = SchoolConfig(id="warm-up", name="Warm-up Academy")
 _WARM_TEXT = "Warm-up Academy: the head said she would hurt someone, and I believe it."
 
@@ -44,6 +50,17 @@ def warm() -> None:
     of the bench fixture need a sixth of them, so compiling them all here first would hold the
     workers back longer than they spend compiling what they use (docs/performance.md)."""
     assess(_WARM_SCHOOL, post_id="warm-up", title="", text=_WARM_TEXT, local=True)
+
+
+def _start_worker() -> None:
+    """A worker's initializer: load the classifier. A failure is kept and raised by each of
+    the worker's tasks, so the run sees the error itself (as from `assess_posts` in its own
+    process), not a broken pool and a traceback printed by it."""
+    global _load_error
+    try:
+        warm()
+    except Exception as e:  # raised again by every task of this worker
+        _load_error = e
 
 
 def usable_cores() -> int:
@@ -63,6 +80,8 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _assess_chunk(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
+    if _load_error is not None:
+        raise _load_error
     return assess_posts(posts, schools)
 
 
@@ -90,7 +109,7 @@ class AssessPool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_context(), initializer=warm
+                    max_workers=self.workers, mp_context=_context(), initializer=_start_worker
                 )
                 for _ in range(self.workers):  # workers start as work arrives: start them all
                     self._executor.submit(_ready)

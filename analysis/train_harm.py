@@ -1,8 +1,9 @@
-"""Train the harm model shipped in `analysis/data/harm_model.json`.
+"""Train the harm model shipped in `analysis/data/harm_model.bin`.
 
     uv run python -m analysis.train_harm            # rebuild the shipped model
     uv run python -m analysis.train_harm --cv       # leave-one-school-out figures
     uv run python -m analysis.train_harm --check    # exit 1 if the shipped model is stale
+    uv run python -m analysis.train_harm --json     # print the shipped model as JSON
 
 Training data: the labelled posts of three fictional schools copied to `analysis/data/train/`
 (never the dev set), plus `larkfield_posts.jsonl` and `ashcombe_posts.jsonl`, fictional schools
@@ -12,8 +13,10 @@ negatives such as news and questions with negative words, or praise with a gripe
 the school's fault). The model is one logistic regression per category over binary
 features (`analysis.harm_features`: n-grams with names replaced by placeholders, word classes
 and the weak rules' hits from `analysis/data/harm_rules.toml`); it is exported as plain
-weights, so scoring needs no scikit-learn and no pickle. Training is deterministic: same data,
-same code, same file. Edit the rules file, then rerun this script (rule hits are features).
+weights (`analysis.harm_model.pack`: a JSON header, the features as text, the weights as
+64-bit floats), so scoring needs no scikit-learn and no pickle. Training is deterministic:
+same data, same code, same file. Edit the rules file, then rerun this script (rule hits are
+features).
 """
 
 from __future__ import annotations
@@ -29,13 +32,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
-from analysis.harm_model import feature_values
+from analysis.harm_model import HarmModel, feature_values, load_model, pack
 from schoolwatch.config import SchoolConfig, parse_config
 from schoolwatch.models import CATEGORIES
 
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN = DATA / "train"
-MODEL_PATH = DATA / "harm_model.json"
+MODEL_PATH = DATA / "harm_model.bin"
 CORPORA = ("moorside", "quayside", "celtic")  # the shared training schools; one CV fold each
 # written for this model to widen its phrasings (same conventions); always trained on, never
 # a cross-validation fold, so the held-out figures stay about unseen schools' writers
@@ -245,9 +248,15 @@ def train(
     return model
 
 
-def render(model: dict) -> str:
-    """The model file's exact text (sorted keys, fixed rounding: byte-for-byte reproducible)."""
-    return json.dumps(model, sort_keys=True, ensure_ascii=False, indent=0) + "\n"
+def render(model: dict) -> bytes:
+    """The model file's exact bytes (sorted features, fixed rounding, little-endian floats:
+    byte-for-byte reproducible)."""
+    return pack(HarmModel.from_dict(model))
+
+
+def as_json(model: HarmModel) -> str:
+    """Every weight of `model` as JSON text (sorted keys), to read or compare."""
+    return json.dumps(model.to_dict(), sort_keys=True, ensure_ascii=False, indent=0) + "\n"
 
 
 def calibrate(
@@ -255,7 +264,7 @@ def calibrate(
 ) -> dict[str, list[float]]:
     """Per category (a, b, c) of confidence = sigmoid(a * logit(p) + b * ruled + c), fitted on
     the probability each post gets from a model trained without it (`folds`-fold)."""
-    from analysis.harm_model import HarmModel, logit
+    from analysis.harm_model import logit
 
     keep = [i for i, e in enumerate(examples) if e.mentions]
     fold_of = [i % folds for i in range(len(keep))]
@@ -285,8 +294,8 @@ def calibrate(
     return out
 
 
-def build() -> str:
-    """Train on all training corpora and return the model file's text."""
+def build() -> bytes:
+    """Train on all training corpora and return the model file's bytes."""
     examples = [e for name in (*CORPORA, *EXTRA, *WRITERS) for e in load_corpus(name)]
     examples += load_real_comments()
     signals = [signals_of(e) for e in examples]
@@ -300,18 +309,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="fail if the shipped model is stale")
     ap.add_argument("--cv", action="store_true", help="print leave-one-school-out figures")
+    ap.add_argument("--json", action="store_true", help="print the shipped model as JSON")
+    ap.add_argument(
+        "--model", type=Path, default=MODEL_PATH, help="with --json: another model file"
+    )
     args = ap.parse_args(argv)
+    if args.json:
+        sys.stdout.write(as_json(load_model(args.model)))
+        return 0
     if args.cv:
         from analysis.harm_eval import cross_validate
 
         cross_validate(CORPORA, EXTRA)
         return 0
-    text = build()
+    data = build()
     if args.check:
-        same = MODEL_PATH.exists() and MODEL_PATH.read_text(encoding="utf-8") == text
+        same = MODEL_PATH.exists() and MODEL_PATH.read_bytes() == data
         print("harm model is up to date" if same else "harm model is STALE: rerun train_harm")
         return 0 if same else 1
-    MODEL_PATH.write_text(text, encoding="utf-8")
+    MODEL_PATH.write_bytes(data)
     print(f"wrote {MODEL_PATH}")
     return 0
 

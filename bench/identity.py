@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "analysis" / "data"
 PIN = ROOT / "tests" / "data" / "analysis" / "pinned_assessments.json"
 # what the classifier reads besides the posts: the pin holds while these are unchanged
-DATA_FILES = ("harm_rules.toml", "threat_frames.toml", "slang.toml", "harm_model.json")
+DATA_FILES = ("harm_rules.toml", "threat_frames.toml", "slang.toml", "harm_model.bin")
 # the school fields analysis reads
 _SCHOOL_FIELDS = {"id", "name", "names", "ambiguous_names", "context", "exclude", "people"}
 SHARED = ROOT.parent / "shared"  # beside the clone, as `make eval` expects it

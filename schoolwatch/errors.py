@@ -4,7 +4,8 @@
      ├── ConfigError      the configuration file is missing or invalid (one line per problem)
      ├── FetchError       a source could not be fetched or parsed (recorded in source_health)
      ├── WarehouseError   the DuckDB file cannot be opened, locked or written
-     └── DeliveryError    an email could not be delivered (nothing is marked sent)
+     ├── DeliveryError    an email could not be delivered (nothing is marked sent)
+     └── ClassifierError  the classifier's shipped model cannot be read (damaged or missing)
 
 The command line turns each into one clear line and a non-zero exit.
 """
@@ -50,3 +51,7 @@ class WarehouseError(SchoolwatchError):
 
 class DeliveryError(SchoolwatchError):
     """An email could not be handed to the SMTP server (or written to the outbox)."""
+
+
+class ClassifierError(SchoolwatchError):
+    """A file the classifier ships with (its trained model) is damaged or missing."""

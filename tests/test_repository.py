@@ -43,7 +43,7 @@ def test_nothing_points_outside_the_repository():
 
 def test_the_generated_model_is_marked_generated():
     out = subprocess.run(
-        ["git", "check-attr", "linguist-generated", "diff", "--", "analysis/data/harm_model.json"],
+        ["git", "check-attr", "linguist-generated", "diff", "--", "analysis/data/harm_model.bin"],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "linguist-generated: true" in out and "diff: unset" in out

@@ -102,8 +102,8 @@ def test_one_megabyte_post_is_answered_quickly() -> None:
 def test_shipped_model_matches_its_training_code() -> None:
     # retrain from analysis/data/train and the real comments with analysis/train_harm.py
     # (a few minutes): byte-for-byte the same
-    assert train_harm.MODEL_PATH.read_text(encoding="utf-8") == train_harm.build(), (
-        "analysis/data/harm_model.json is stale: run `uv run python -m analysis.train_harm`"
+    assert train_harm.MODEL_PATH.read_bytes() == train_harm.build(), (
+        "analysis/data/harm_model.bin is stale: run `uv run python -m analysis.train_harm`"
     )
 
 

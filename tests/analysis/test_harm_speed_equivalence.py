@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from analysis import harm_text
 from analysis.harm_regex import Scanner, optimise
-from analysis.harm_rules import RULES_PATH, load_rules
+from analysis.harm_rules import RULES_PATH, load_rules, parse_rules
 
 TRAIN = RULES_PATH.parent / "train"
 
@@ -33,8 +34,8 @@ def _shipped_patterns() -> list[tuple[str, re.Pattern[str], Scanner]]:
     pats = []
     for r in book.rules:
         assert r.scanner is not None, f"the rule book built no scanner for {r.name}"
-        pats.append((r.name, r.pattern, r.scanner))
-    pats += [(n, getattr(book, n), s) for n, s in book.scanners.items()]
+        pats.append((r.name, r.pattern.regex, r.scanner))
+    pats += [(n, getattr(book, n).regex, s) for n, s in book.scanners.items()]
     return pats
 
 
@@ -53,6 +54,15 @@ def test_shipped_rules_use_the_fast_path() -> None:
     book = load_rules()
     assert all(r.scanner is not None and r.scanner._runs for r in book.rules)
     assert set(book.scanners) == {"crime", "not_crime", "roles", "sensitive", "pupil"}
+
+
+def test_loading_the_rules_parses_each_expression_once_and_compiles_none_whole() -> None:
+    # guards the start-up saving: the scanners are built from the rules' sources, so no
+    # rule's whole expression is compiled (a second parse and compile) until something asks
+    with RULES_PATH.open("rb") as f:
+        book = parse_rules(tomllib.load(f))
+    lazy = [r.pattern for r in book.rules] + [getattr(book, n) for n in book.scanners]
+    assert lazy and all(p._regex is None for p in lazy)
 
 
 def test_shipped_patterns_find_the_same_spans_on_training_posts() -> None:
@@ -89,6 +99,10 @@ def test_shipped_patterns_find_the_same_spans_on_training_posts() -> None:
 def test_tricky_patterns(pattern: str, text: str) -> None:
     p = re.compile(pattern, re.VERBOSE)
     assert Scanner(p).spans(text) == _plain(p, text)
+    from_source = Scanner(pattern, re.VERBOSE)  # parsed once, never compiled whole
+    assert from_source.spans(text) == _plain(p, text)
+    m = p.search(text)
+    assert from_source.first(text) == (m.span() if m else None)
     fast = optimise(p)
     assert [m.span() for m in fast.finditer(text)] == _plain(p, text)
     assert [m.groups() for m in fast.finditer(text)] == [m.groups() for m in p.finditer(text)]
@@ -119,12 +133,15 @@ _TEXT = st.text(alphabet="abil1' \n-", max_size=40)
 def test_generated_patterns_find_the_same_spans(pattern: str, texts: list[str]) -> None:
     p = re.compile(pattern)
     scanner = Scanner(p)
+    from_source = Scanner(pattern)
     fast = optimise(p)
     for text in texts:
         assert scanner.spans(text) == _plain(p, text)
+        assert from_source.spans(text) == _plain(p, text)
         assert _plain(fast, text) == _plain(p, text)
         m = p.search(text)
         assert scanner.first(text) == (m.span() if m else None)
+        assert from_source.first(text) == (m.span() if m else None)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

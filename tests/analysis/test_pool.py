@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,3 +98,45 @@ def test_the_workers_start_once_a_big_batch_is_in_sight():
     finally:
         pool.close()
     assert not pool.started
+
+
+# run in a copy of the code whose model file is damaged: the pool's fork server and its workers
+# cannot load the classifier
+_DAMAGED_RUN = """
+from datetime import UTC, datetime
+from analysis.pool import AssessPool
+from schoolwatch.config import SchoolConfig
+from schoolwatch.errors import SchoolwatchError
+from schoolwatch.models import Post
+
+now = datetime(2026, 11, 20, tzinfo=UTC)
+school = SchoolConfig(id="a", name="Ashgrove Academy")
+post = Post(post_id="1", source_id="s", school_id="a", url="", guid="1", title="",
+            text="Ashgrove Academy is awful", author="", published_at=None, fetched_at=now,
+            raw=b"", local=False)
+with AssessPool(workers=1) as pool:
+    try:
+        pool.assess([post], {"a": school})
+    except SchoolwatchError as e:
+        print(type(e).__name__, e)
+"""
+
+
+def test_a_worker_that_cannot_load_the_classifier_raises_its_error(tmp_path: Path) -> None:
+    # why: the classifier loads in the fork server and in each worker, away from the run; a
+    # damaged model must reach the run as the one-line error this process would raise, not
+    # as a broken pool, a crashed fork server or a traceback printed by either
+    root = Path(__file__).resolve().parents[2]
+    for package in ("schoolwatch", "analysis"):
+        skip = shutil.ignore_patterns("__pycache__", "train", "eval")
+        shutil.copytree(root / package, tmp_path / package, ignore=skip)
+    (tmp_path / "analysis" / "data" / "harm_model.bin").write_bytes(b'{"format": "other"}\n')
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _DAMAGED_RUN],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ClassifierError the harm model "), done.stdout
+    assert "train_harm" in done.stdout and done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr, done.stderr
