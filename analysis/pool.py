@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
@@ -64,6 +64,12 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _assess_chunk(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[Assessment]:
     return assess_posts(posts, schools)
+
+
+def _light(posts: Sequence[Post]) -> list[Post]:
+    """The posts without their raw bytes: evidence for the warehouse, which the classifier never
+    reads, so they are not sent to the workers."""
+    return [replace(p, raw=b"") for p in posts]
 
 
 def _ready() -> int:
@@ -112,8 +118,7 @@ class AssessPool:
             return assess_posts(unknown, schools)  # raises the same `ConfigError`
         executor = self.start()._executor
         assert executor is not None
-        # the raw bytes are evidence for the warehouse; the classifier never reads them
-        light = [replace(p, raw=b"") for p in posts]
+        light = _light(posts)
         # several chunks per worker, so that one finishing last does not leave the others idle
         size = max(1, min(CHUNK_POSTS, -(-len(light) // (4 * self.workers))))
         chunks = [light[i : i + size] for i in range(0, len(light), size)]
@@ -123,6 +128,18 @@ class AssessPool:
         except BrokenProcessPool:  # a worker died (out of memory?): the batch is still assessed
             self.close()
             return assess_posts(posts, schools)
+
+    def submit(
+        self, posts: Sequence[Post], schools: dict[str, SchoolConfig]
+    ) -> Future[list[Assessment]]:
+        """Start assessing `posts` in a worker (starting the workers if need be) and return at
+        once; the future's result is the list `assess_posts(posts, schools)` returns, or its
+        error. The daily flow submits each source's posts as they arrive. Every post's school
+        must be in `schools`; only those schools are sent to the worker."""
+        executor = self.start()._executor
+        assert executor is not None
+        needed = {p.school_id: schools[p.school_id] for p in posts}
+        return executor.submit(_assess_chunk, _light(posts), needed)
 
     @property
     def started(self) -> bool:
