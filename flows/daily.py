@@ -52,7 +52,9 @@ def whole(value: T) -> T:
     Prefect walks every parameter of a task run, item by item and field by field, twice (for
     upstream futures and states, and to record the run's inputs): for a run's 5,000 posts and
     their assessments that walk cost seconds before the task's first line. Our stages pass plain
-    values, never futures, so there is nothing in them to find. The task receives `value` itself.
+    values, never futures, so there is nothing in them to find. The task receives `value` itself
+    when it is called in the flow's process; not for `.submit` to a Dask cluster, whose task
+    runner hands the wrapper itself to the task.
     """
     return cast(T, quote(value))
 
@@ -116,7 +118,7 @@ def _collect_in_parts(jobs: list[FetchJob], http: HttpConfig, parts: int) -> lis
     for part in scale_out.by_key(jobs, parts, key=lambda job: host_of(job.source.url)):
         # fetch_all gives up on each source after `limit`: this bound is a last resort
         fetch = fetch_sources.with_options(timeout_seconds=limit * len(part))
-        pending.append((part, fetch.submit(whole(part), http)))
+        pending.append((part, fetch.submit(part, http)))
     found: dict[tuple[str, str], FetchResult] = {}
     for part, future in pending:
         future.wait(limit * len(part) + 30)
@@ -220,9 +222,7 @@ def analyse_in_parts(
 ) -> list[Assessment]:
     """`analyse-part` in `parts` tasks run side by side (on a Dask cluster); the same
     assessments, in the same order, as one `analyse` task."""
-    futures = [
-        analyse_part.submit(whole(chunk), schools) for chunk in scale_out.chunks(posts, parts)
-    ]
+    futures = [analyse_part.submit(chunk, schools) for chunk in scale_out.chunks(posts, parts)]
     return [a for future in futures for a in future.result()]
 
 
