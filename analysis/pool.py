@@ -102,12 +102,13 @@ class AssessPool:
                     self._executor.submit(_ready)
         return self
 
-    def expect(self, posts: int) -> None:
+    def expect(self, posts: int, sight: int = 0) -> None:
         """Count `posts` more coming (from any thread); start the workers once a batch of
-        `min_posts` is in sight, unless there is only one core."""
+        `min_posts` is in sight (counted, or `sight`, the caller's projection of the whole
+        batch), unless there is only one core."""
         with self._lock:
             self._expected += posts
-            big = self._expected >= self.min_posts and self.workers > 1
+            big = max(self._expected, sight) >= self.min_posts and self.workers > 1
         if big:
             self.start()
 

@@ -280,7 +280,9 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
         # each source's posts as they arrive
         pool = AssessPool()
         try:
-            stream = AssessAsFetched(schools, pool)
+            stream = AssessAsFetched(
+                schools, pool, sources=sum(len(s.sources) for s in cfg.schools)
+            )
             results = collect(cfg, warehouse, on_result=stream.fetched)
             posts = [p for r in results for p in r.posts]
             assessments = analyse(whole(results), stream)

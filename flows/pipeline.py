@@ -1,10 +1,16 @@
 """Analysis that starts while the run is still fetching: the stages of a big run overlap.
 
 The fetch stage hands each source's result to `AssessAsFetched.fetched` as it arrives (in the
-fetch threads). Once enough posts are in sight for the process pool to pay (`AssessPool.expect`),
+fetch threads). Once enough posts are in sight for the process pool to pay (its `min_posts`),
 each source's posts go to a worker at once, and the ones that arrived before the pool started go
 with the first; the workers assess while the run's process goes on fetching and parsing, so both
 cores work from the moment the pool is up instead of the analysis waiting for the last source.
+
+"In sight" is a projection, so that the workers can load the classifier while most of the
+sources are still to come: once `PROJECT_AFTER` sources have answered, their posts per source
+times the run's number of sources. A cold run of 200 sources of 25 posts starts the pool after
+its first 8 answers; a daily run where most sources answer 304 (no posts) projects few posts and
+stays in the run's process, unless the posts that actually arrive reach `min_posts`.
 `assessments(results)` then gathers the workers' answers in the order of `results`: the same list,
 post for post, as `assess_batch` over every result's posts. A run too small for the pool never
 starts it and is assessed in the run's process at the end, as before.
@@ -27,14 +33,21 @@ from schoolwatch.config import SchoolConfig
 from schoolwatch.models import Assessment, FetchResult, Post
 
 _Key = tuple[str, str]  # (school id, source id): one result per source in a run
+PROJECT_AFTER = 8  # answers before the posts in sight are projected: one per fetch thread
 
 
 class AssessAsFetched:
     """Assess each source's posts in the pool as its result arrives; see the module docstring."""
 
-    def __init__(self, schools: dict[str, SchoolConfig], pool: AssessPool) -> None:
+    def __init__(
+        self, schools: dict[str, SchoolConfig], pool: AssessPool, sources: int = 0
+    ) -> None:
+        """`sources`: how many results the run will hand over (0: no projection)."""
         self.schools = schools
         self.pool = pool
+        self.sources = sources
+        self._answers = 0
+        self._posts = 0
         self._lock = threading.Lock()
         self._waiting: list[FetchResult] = []  # arrived before the pool started
         self._sent: dict[_Key, tuple[tuple[Post, ...], Future[list[Assessment]]]] = {}
@@ -42,6 +55,13 @@ class AssessAsFetched:
     def fetched(self, result: FetchResult) -> None:
         """One source's result, from a fetch thread; its posts go to a worker once the pool is
         started (this may start it)."""
+        with self._lock:
+            self._answers += 1
+            self._posts += len(result.posts)
+            projected = self._posts * self.sources // self._answers
+            project = self._answers >= PROJECT_AFTER and projected >= self.pool.min_posts
+        if project:
+            self.pool.expect(0, sight=projected)
         if not result.posts:
             return
         self.pool.expect(len(result.posts))

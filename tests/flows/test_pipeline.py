@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 from analysis.assess import assess_posts
@@ -89,3 +90,36 @@ def test_a_worker_dying_midway_loses_nothing(tmp_path):
     finally:
         pool.close()
     assert got == assess_posts(_posts(results), schools)
+
+
+def test_the_pool_starts_once_the_first_answers_project_a_big_batch(tmp_path):
+    results, schools = _fetch(tmp_path, **SITE)  # 12 sources of 6 posts
+    pool = AssessPool(workers=2, min_posts=60)
+    try:
+        stream = AssessAsFetched(schools, pool, sources=12)
+        for r in results[:7]:
+            stream.fetched(r)
+        assert not pool.started  # 42 posts, and too few answers to project from
+        stream.fetched(results[7])
+        assert pool.started  # 48 posts so far, 72 projected
+        for r in results[8:]:
+            stream.fetched(r)
+        assert stream.assessments(results) == assess_posts(_posts(results), schools)
+    finally:
+        pool.close()
+
+
+def test_answers_without_posts_project_no_pool(tmp_path):
+    results, schools = _fetch(tmp_path, **SITE)
+    unchanged = [replace(r, status="not_modified", posts=()) for r in results]
+    pool = AssessPool(workers=2, min_posts=200)
+    try:
+        stream = AssessAsFetched(schools, pool, sources=200)
+        for r in [*unchanged[:10], results[0]]:  # 6 posts among 11 answers: 109 projected
+            stream.fetched(r)
+        assert not pool.started
+        for r in results[1:]:  # 72 posts among 22 answers: 654 projected
+            stream.fetched(r)
+        assert pool.started
+    finally:
+        pool.close()
