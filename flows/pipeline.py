@@ -34,6 +34,9 @@ from schoolwatch.models import Assessment, FetchResult, Post
 
 _Key = tuple[str, str]  # (school id, source id): one result per source in a run
 PROJECT_AFTER = 8  # answers before the posts in sight are projected: one per fetch thread
+# a big source's posts go to the workers in parts of this many, so that they share it and none
+# is left assessing a long one at the end
+SOURCE_CHUNK = 50
 
 
 class AssessAsFetched:
@@ -50,7 +53,7 @@ class AssessAsFetched:
         self._posts = 0
         self._lock = threading.Lock()
         self._waiting: list[FetchResult] = []  # arrived before the pool started
-        self._sent: dict[_Key, tuple[tuple[Post, ...], Future[list[Assessment]]]] = {}
+        self._sent: dict[_Key, tuple[tuple[Post, ...], list[Future[list[Assessment]]]]] = {}
 
     def fetched(self, result: FetchResult) -> None:
         """One source's result, from a fetch thread; its posts go to a worker once the pool is
@@ -74,10 +77,13 @@ class AssessAsFetched:
                 if not all(p.school_id in self.schools for p in r.posts):
                     continue  # left for `assessments`, which fails as `assess_posts` does
                 try:
-                    future = self.pool.submit(r.posts, self.schools)
+                    futures = [
+                        self.pool.submit(r.posts[i : i + SOURCE_CHUNK], self.schools)
+                        for i in range(0, len(r.posts), SOURCE_CHUNK)
+                    ]
                 except BrokenProcessPool:  # a worker died: left for `assessments`
                     continue
-                self._sent[(r.school_id, r.source_id)] = (r.posts, future)
+                self._sent[(r.school_id, r.source_id)] = (r.posts, futures)
 
     @property
     def sent(self) -> int:
@@ -101,7 +107,7 @@ class AssessAsFetched:
                 rest += r.posts
                 continue
             try:
-                answers.append(entry[1].result())
+                answers.append([a for future in entry[1] for a in future.result()])
             except BrokenProcessPool:  # a worker died: these posts are assessed here instead
                 answers.append(assess_posts(r.posts, self.schools))
         done = iter(self.pool.assess(rest, self.schools) if rest else [])

@@ -19,12 +19,21 @@ from sources.collect import FetchJob, fetch_all
 from sources.http import HttpClient
 
 HTTP = HttpConfig(min_interval_s=0, timeout_s=5, deadline_s=10, retries=0)
+SITE = {"schools": 3, "sources_per_school": 4, "posts_per_source": 6, "hosts": 3}  # 72 posts
 
 
-def _fetch(tmp_path: Path, stream: AssessAsFetched | None = None, **site: int) -> tuple:
+def _fetch(
+    tmp_path: Path, stream: AssessAsFetched | None = None, site: dict[str, int] | None = None
+) -> tuple:
     """The fixture's sources fetched as the daily flow fetches them, each result handed to
     `stream` as it arrives; the results (in the order of the sources) and the schools."""
-    with serve_sites(**site) as served:
+    shape = site or SITE
+    with serve_sites(
+        shape["schools"],
+        shape["sources_per_school"],
+        shape["posts_per_source"],
+        hosts=shape["hosts"],
+    ) as served:
         cfg = load_config(served.write_config(tmp_path))
         jobs = [FetchJob(s.id, source) for s in cfg.schools for source in s.sources]
         with HttpClient(HTTP) as client:
@@ -37,15 +46,12 @@ def _posts(results: list[FetchResult]) -> list:
     return [p for r in results for p in r.posts]
 
 
-SITE = {"schools": 3, "sources_per_school": 4, "posts_per_source": 6, "hosts": 3}  # 72 posts
-
-
 def test_posts_assessed_as_they_arrive_equal_the_single_process_assessments(tmp_path):
-    _, schools = _fetch(tmp_path / "config", **SITE)
+    _, schools = _fetch(tmp_path / "config")
     pool = AssessPool(workers=2, min_posts=20)  # starts after the fourth source or so
     try:
         stream = AssessAsFetched(schools, pool)
-        results, _ = _fetch(tmp_path / "run", stream, **SITE)
+        results, _ = _fetch(tmp_path / "run", stream)
         assert pool.started
         # every source went to the workers, the ones before the pool started too
         assert stream.sent == len(results) == 12
@@ -62,7 +68,7 @@ def test_a_run_too_small_for_the_pool_is_assessed_in_this_process(tmp_path):
     pool = AssessPool(workers=2, min_posts=73)
     try:
         stream = AssessAsFetched({}, pool)
-        results, schools = _fetch(tmp_path, stream, **SITE)
+        results, schools = _fetch(tmp_path, stream)
         stream.schools = schools
         assert not pool.started and stream.sent == 0
         assert stream.assessments(results) == assess_posts(_posts(results), schools)
@@ -72,13 +78,13 @@ def test_a_run_too_small_for_the_pool_is_assessed_in_this_process(tmp_path):
 
 
 def test_a_worker_dying_midway_loses_nothing(tmp_path):
-    results, schools = _fetch(tmp_path, **SITE)
+    results, schools = _fetch(tmp_path)
     pool = AssessPool(workers=2, min_posts=1)
     try:
         stream = AssessAsFetched(schools, pool)
         stream.fetched(results[0])
         stream.assessments(results[:1])  # the workers are up and have answered once
-        workers = [p.pid for p in multiprocessing.active_children()]
+        workers = [p.pid for p in multiprocessing.active_children() if p.pid is not None]
         assert workers  # the pool's worker processes, started by this test
         for r in results[1:6]:
             stream.fetched(r)
@@ -93,7 +99,7 @@ def test_a_worker_dying_midway_loses_nothing(tmp_path):
 
 
 def test_the_pool_starts_once_the_first_answers_project_a_big_batch(tmp_path):
-    results, schools = _fetch(tmp_path, **SITE)  # 12 sources of 6 posts
+    results, schools = _fetch(tmp_path)  # 12 sources of 6 posts
     pool = AssessPool(workers=2, min_posts=60)
     try:
         stream = AssessAsFetched(schools, pool, sources=12)
@@ -110,7 +116,7 @@ def test_the_pool_starts_once_the_first_answers_project_a_big_batch(tmp_path):
 
 
 def test_answers_without_posts_project_no_pool(tmp_path):
-    results, schools = _fetch(tmp_path, **SITE)
+    results, schools = _fetch(tmp_path)
     unchanged = [replace(r, status="not_modified", posts=()) for r in results]
     pool = AssessPool(workers=2, min_posts=200)
     try:
@@ -121,5 +127,19 @@ def test_answers_without_posts_project_no_pool(tmp_path):
         for r in results[1:]:  # 72 posts among 22 answers: 654 projected
             stream.fetched(r)
         assert pool.started
+    finally:
+        pool.close()
+
+
+def test_a_big_source_is_shared_between_the_workers_in_parts(tmp_path):
+    big = {"schools": 1, "sources_per_school": 2, "posts_per_source": 120, "hosts": 1}
+    results, schools = _fetch(tmp_path, site=big)
+    pool = AssessPool(workers=2, min_posts=1)
+    try:
+        stream = AssessAsFetched(schools, pool)
+        for r in results:
+            stream.fetched(r)
+        assert stream.sent == 2
+        assert stream.assessments(results) == assess_posts(_posts(results), schools)
     finally:
         pool.close()
