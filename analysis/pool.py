@@ -1,7 +1,8 @@
 """Assessing a large batch of posts on every core, with exactly the results of `assess_posts`.
 
-`assess_batch(posts, schools)` is what the daily flow calls. Below `POOL_MIN_POSTS` posts it
-assesses in this process: starting worker processes costs about as much as assessing a thousand
+`assess_batch(posts, schools)` assesses a whole batch; the daily flow instead hands each
+source's posts to `AssessPool.submit` as they arrive (`flows/pipeline.py`), once the pool is
+started. Below `POOL_MIN_POSTS` posts `assess_batch` assesses in this process: starting worker processes costs about as much as assessing a thousand
 posts on one core, so a pool only pays for itself on big batches (a trust's first run, a
 back-fill). Above it, an `AssessPool` of one worker process per core takes the batch in chunks
 of up to `CHUNK_POSTS` posts (big enough that sending a chunk and its results between processes
