@@ -2,13 +2,14 @@
 
 `assess_batch(posts, schools)` assesses a whole batch; the daily flow instead hands each
 source's posts to `AssessPool.submit` as they arrive (`flows/pipeline.py`), once the pool is
-started. Below `POOL_MIN_POSTS` posts `assess_batch` assesses in this process: starting worker processes costs about as much as assessing a thousand
-posts on one core, so a pool only pays for itself on big batches (a trust's first run, a
-back-fill). Above it, an `AssessPool` of one worker process per core takes the batch in chunks
-of up to `CHUNK_POSTS` posts (big enough that sending a chunk and its results between processes
-is small against classifying it; at least four per worker, so they finish together) and
-returns the assessments in the order of the posts. If a worker dies (out of memory, say), the
-batch is assessed in this process instead: slower, nothing lost.
+started. Below `POOL_MIN_POSTS` posts `assess_batch` assesses in this process: starting worker
+processes costs about as much as assessing a thousand posts on one core, so a pool only pays
+for itself on big batches (a trust's first run, a back-fill). Above it, an `AssessPool` of one
+worker process per core takes the batch in chunks of up to `CHUNK_POSTS` posts (big enough that
+sending a chunk and its results between processes is small against classifying it; at least
+four per worker, so they finish together) and returns the assessments in the order of the
+posts. If a worker dies (out of memory, say), the batch is assessed in this process instead:
+slower, nothing lost.
 
 Each worker loads the classifier once, in its initializer. Where the platform has a fork
 server (Linux, macOS), the workers are forked from it: a clean process, started for the pool
