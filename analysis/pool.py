@@ -1,13 +1,15 @@
 """Assessing a large batch of posts on every core, with exactly the results of `assess_posts`.
 
-`assess_batch(posts, schools)` is what the daily flow calls. Below `POOL_MIN_POSTS` posts it
-assesses in this process: starting worker processes costs about as much as assessing a thousand
-posts on one core, so a pool only pays for itself on big batches (a trust's first run, a
-back-fill). Above it, an `AssessPool` of one worker process per core takes the batch in chunks
-of up to `CHUNK_POSTS` posts (big enough that sending a chunk and its results between processes
-is small against classifying it; at least four per worker, so they finish together) and
-returns the assessments in the order of the posts. If a worker dies (out of memory, say), the
-batch is assessed in this process instead: slower, nothing lost.
+`assess_batch(posts, schools)` assesses a whole batch; the daily flow instead hands each
+source's posts to `AssessPool.submit` as they arrive (`flows/pipeline.py`), once the pool is
+started. Below `POOL_MIN_POSTS` posts `assess_batch` assesses in this process: starting worker
+processes costs about as much as assessing a thousand posts on one core, so a pool only pays
+for itself on big batches (a trust's first run, a back-fill). Above it, an `AssessPool` of one
+worker process per core takes the batch in chunks of up to `CHUNK_POSTS` posts (big enough that
+sending a chunk and its results between processes is small against classifying it; at least
+four per worker, so they finish together) and returns the assessments in the order of the
+posts. If a worker dies (out of memory, say), the batch is assessed in this process instead:
+slower, nothing lost.
 
 Each worker loads the classifier once, in its initializer. Where the platform has a fork
 server (Linux, macOS), the workers are forked from it: a clean process, started for the pool
@@ -25,7 +27,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
@@ -85,6 +87,12 @@ def _assess_chunk(posts: list[Post], schools: dict[str, SchoolConfig]) -> list[A
     return assess_posts(posts, schools)
 
 
+def _light(posts: Sequence[Post]) -> list[Post]:
+    """The posts without their raw bytes: evidence for the warehouse, which the classifier never
+    reads, so they are not sent to the workers."""
+    return [replace(p, raw=b"") for p in posts]
+
+
 def _ready() -> int:
     return os.getpid()
 
@@ -115,12 +123,13 @@ class AssessPool:
                     self._executor.submit(_ready)
         return self
 
-    def expect(self, posts: int) -> None:
+    def expect(self, posts: int, sight: int = 0) -> None:
         """Count `posts` more coming (from any thread); start the workers once a batch of
-        `min_posts` is in sight, unless there is only one core."""
+        `min_posts` is in sight (counted, or `sight`, the caller's projection of the whole
+        batch), unless there is only one core."""
         with self._lock:
             self._expected += posts
-            big = self._expected >= self.min_posts and self.workers > 1
+            big = max(self._expected, sight) >= self.min_posts and self.workers > 1
         if big:
             self.start()
 
@@ -131,8 +140,7 @@ class AssessPool:
             return assess_posts(unknown, schools)  # raises the same `ConfigError`
         executor = self.start()._executor
         assert executor is not None
-        # the raw bytes are evidence for the warehouse; the classifier never reads them
-        light = [replace(p, raw=b"") for p in posts]
+        light = _light(posts)
         # several chunks per worker, so that one finishing last does not leave the others idle
         size = max(1, min(CHUNK_POSTS, -(-len(light) // (4 * self.workers))))
         chunks = [light[i : i + size] for i in range(0, len(light), size)]
@@ -142,6 +150,18 @@ class AssessPool:
         except BrokenProcessPool:  # a worker died (out of memory?): the batch is still assessed
             self.close()
             return assess_posts(posts, schools)
+
+    def submit(
+        self, posts: Sequence[Post], schools: dict[str, SchoolConfig]
+    ) -> Future[list[Assessment]]:
+        """Start assessing `posts` in a worker (starting the workers if need be) and return at
+        once; the future's result is the list `assess_posts(posts, schools)` returns, or its
+        error. The daily flow submits each source's posts as they arrive. Every post's school
+        must be in `schools`; only those schools are sent to the worker."""
+        executor = self.start()._executor
+        assert executor is not None
+        needed = {p.school_id: schools[p.school_id] for p in posts}
+        return executor.submit(_assess_chunk, _light(posts), needed)
 
     @property
     def started(self) -> bool:

@@ -17,11 +17,15 @@ it, so the figures are wall-clock seconds of the real run:
     fetch      the whole fetch stage (`collect`): network waits overlapped in threads
       http     sum over sources of the HTTP request (can exceed `fetch`: threads overlap)
       parse    sum over sources of parsing the body into posts
-    analyse    the analyse task; `classify` is `assess_posts` inside it
+    analyse    the analyse task: with the process pool, waiting for the workers' last answers
+               (they assess each source's posts as it arrives, during fetch); `classify` is
+               `assess_batch` inside it in code before that change
     escalate   looking up earlier actions for flagged authors
     store      the store task; `store_run` inside it, the retention purge inside that (the
                same write transaction)
     snapshot   the Parquet snapshots
+    other      the rest of the flow body: Prefect's work on each task's parameters before
+               the task starts, reading the config, the run's summary
 
 With `--process`, each run goes through the command line (`flows.cli.main`, as `schoolwatch run`
 does), and nothing starts Prefect's API before the first run: the first run's figures are those
@@ -65,7 +69,9 @@ STAGES = (
     "  store_run",
     "    purge",
     "snapshot",
+    "other",
 )
+TOP_STAGES = ("fetch", "analyse", "escalate", "store", "snapshot")
 
 
 class Timings:
@@ -112,10 +118,12 @@ def instrument(timings: Timings) -> Callable[..., Any]:
         from warehouse import Warehouse, maintenance
 
     timings.wrap(daily, "collect", "fetch")
-    # the code before the process pool called `assess_posts`: the bench times either
-    timings.wrap(
-        daily, "assess_batch" if hasattr(daily, "assess_batch") else "assess_posts", "  classify"
-    )
+    # the code before the process pool called `assess_posts`, later code `assess_batch`; since
+    # the workers assess during fetch, the analyse task is all there is
+    for name in ("assess_batch", "assess_posts"):
+        if hasattr(daily, name):
+            timings.wrap(daily, name, "  classify")
+            break
     timings.wrap(daily, "apply_escalation", "escalate")
     timings.wrap(Warehouse, "store_run", "  store_run")
     timings.wrap(maintenance, "purge", "    purge")
@@ -162,6 +170,7 @@ def run_once(flow: Callable[..., Any], config: Path, timings: Timings) -> dict[s
     total = time.perf_counter() - t0
     out = {k: v - before.get(k, 0.0) for k, v in timings.seconds.items()}
     out["prefect"] = total - out.get("flow body", 0.0)
+    out["other"] = out.get("flow body", 0.0) - sum(out.get(k, 0.0) for k in TOP_STAGES)
     out["total"] = total
     out["mentions"] = summary["mentions"]
     out["new_posts"] = summary["new_posts"]
@@ -204,6 +213,8 @@ def _process_runs(args: argparse.Namespace, tmp: Path, timings: Timings) -> None
 def print_breakdown(label: str, figures: dict[str, float]) -> None:
     print(f"\n{label}: {figures['total']:.2f} s")
     for name in STAGES:
+        if name == "  classify" and not figures.get(name):
+            continue  # the pool assessed during fetch (or nothing was assessed)
         if name in figures:
             print(f"  {name:<16} {figures[name]:7.2f} s")
 

@@ -17,16 +17,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from analysis import ladder
 from analysis.assess import assess_posts
-from analysis.pool import AssessPool, assess_batch
+from analysis.pool import AssessPool
 from flows import scale_out
+from flows.pipeline import AssessAsFetched
 from flows.removal import check_removals
 from schoolwatch.config import Config, HttpConfig, SchoolConfig, load_config
 from schoolwatch.errors import FetchError, WarehouseError
@@ -39,6 +42,21 @@ from warehouse import StoreSummary, Warehouse
 
 MAX_FETCH_WORKERS = 8  # requests in flight at once, each to a different host
 VALIDATORS_WAIT_S = 1.0  # how long fetching waits for the last run's ETags before going without
+
+T = TypeVar("T")
+
+
+def whole(value: T) -> T:
+    """`value` as a task parameter that Prefect passes on without looking inside.
+
+    Prefect walks every parameter of a task run, item by item and field by field, twice (for
+    upstream futures and states, and to record the run's inputs): for a run's 5,000 posts and
+    their assessments that walk cost seconds before the task's first line. Our stages pass plain
+    values, never futures, so there is nothing in them to find. The task receives `value` itself
+    when it is called in the flow's process; not for `.submit` to a Dask cluster, whose task
+    runner hands the wrapper itself to the task.
+    """
+    return cast(T, quote(value))
 
 
 @dataclass
@@ -140,7 +158,7 @@ def collect(
     if parts > 1:
         results = _collect_in_parts(jobs, cfg.http, parts)
     else:
-        results = fetch_sources(jobs, cfg.http, on_result)
+        results = fetch_sources(whole(jobs), cfg.http, on_result)
     for r in results:
         if r.status == "failed":
             logger.warning("source %s/%s failed: %s", r.school_id, r.source_id, r.error)
@@ -186,14 +204,15 @@ def apply_escalation(
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
-def analyse(
-    posts: list[Post], schools: dict[str, SchoolConfig], pool: AssessPool | None = None
-) -> list[Assessment]:
-    """Match, score and classify every fetched post (pure; one task for the whole batch, on every
-    core when the batch is big)."""
-    assessments = assess_batch(posts, schools, pool=pool)
+def analyse(results: list[FetchResult], stream: AssessAsFetched) -> list[Assessment]:
+    """Match, score and classify every fetched post, in the order of `results` (pure; one task
+    for the whole batch; on every core when the batch is big, where the workers began on each
+    source's posts as it arrived and this gathers their answers)."""
+    assessments = stream.assessments(results)
     get_run_logger().info(
-        "analysed %d posts: %d mention a school", len(posts), sum(a.mentions for a in assessments)
+        "analysed %d posts: %d mention a school",
+        len(assessments),
+        sum(a.mentions for a in assessments),
     )
     return assessments
 
@@ -257,17 +276,29 @@ def daily_monitor(config_path: str = "schoolwatch.toml", send: bool = True, part
         assessments = analyse_in_parts(posts, schools, parts)
     else:
         # analysis worker processes start (and load the classifier) during fetching, once the
-        # posts coming in make a batch big enough to be worth them
+        # posts coming in make a batch big enough to be worth them, and from then on assess
+        # each source's posts as they arrive
         pool = AssessPool()
         try:
-            results = collect(cfg, warehouse, on_result=lambda r: pool.expect(len(r.posts)))
+            stream = AssessAsFetched(
+                schools, pool, sources=sum(len(s.sources) for s in cfg.schools)
+            )
+            results = collect(cfg, warehouse, on_result=stream.fetched)
             posts = [p for r in results for p in r.posts]
-            assessments = analyse(posts, schools, pool)
+            assessments = analyse(whole(results), stream)
         finally:
             pool.close()
     assessments = apply_escalation(posts, assessments, warehouse)
     retention = cfg.warehouse.retention_days
-    stored = store(warehouse, summary.run_id, started_at, results, posts, assessments, retention)
+    stored = store(
+        warehouse,
+        summary.run_id,
+        started_at,
+        whole(results),
+        whole(posts),
+        whole(assessments),
+        retention,
+    )
     summary.removal_checks = check_removals(cfg, warehouse, summary.run_id)
 
     summary.sources_ok = sum(r.status == "ok" for r in results)
