@@ -23,6 +23,7 @@ the whole expression is searched instead (its rule for what follows an empty mat
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from analysis import phrases
@@ -129,13 +130,21 @@ class PhraseSearch:
 
     def _live(self, text: str, lo: int, hi: int) -> list[_Part]:
         """The parts that could match in `text[lo:hi]` (it holds what they need)."""
+        # a clause the whole text lacks is lacking in every window of it: that answer is kept
+        # for the text's next searches (frames, anchors, cues and counters all search it)
+        whole = _held_in(text)
+        window = lo > 0 or hi < len(text)
         seen: dict[frozenset[str], bool] = {}
         out = []
         for part in self._parts:
             for clause in part.needs:
-                held = seen.get(clause)
+                held = whole.get(clause)
                 if held is None:
-                    held = seen[clause] = any(text.find(w, lo, hi) >= 0 for w in clause)
+                    held = whole[clause] = any(w in text for w in clause)
+                if held and window:
+                    held = seen.get(clause)
+                    if held is None:
+                        held = seen[clause] = any(text.find(w, lo, hi) >= 0 for w in clause)
                 if not held:
                     break
             else:
@@ -152,6 +161,18 @@ class PhraseSearch:
 
     def __repr__(self) -> str:
         return f"PhraseSearch({self.parts} parts, {self.compiled} compiled)"
+
+
+_LAST = threading.local()
+
+
+def _held_in(text: str) -> dict[frozenset[str], bool]:
+    """Which clauses `text` holds, as found so far: one table per thread, for its latest text."""
+    if getattr(_LAST, "text", None) is not text:
+        _LAST.text = text
+        _LAST.held = {}
+    held: dict[frozenset[str], bool] = _LAST.held
+    return held
 
 
 def _next(part: _Part, text: str, pos: int, hi: int) -> tuple[int, int] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import tomllib
 
 import pytest
@@ -104,6 +105,24 @@ def test_a_phrase_that_can_match_nothing_is_searched_as_the_whole_expression() -
     search = PhraseSearch(["(very)", "kill*", "very bad"], {})
     for text in ["very bad", "kill them", "", "a very, killing"]:
         assert search.spans(text) == _whole(search, text, 0, len(text)), text
+
+
+def test_what_a_text_holds_is_remembered_for_that_text_only() -> None:
+    # why: the words a text holds are kept between searches of the same text; a window of it,
+    # a second search, another text or another thread must each get their own right answer
+    search = PhraseSearch(["kill him", "stab her"], {})
+    text = "i will kill him. then lunch"
+    assert search.spans(text) == [(7, 15)]
+    assert search.spans(text, 16) == []  # a window without the words
+    assert search.first(text, 0, 15) == (7, 15)
+    assert search.spans("i will stab her") == [(7, 15)]  # another text: nothing carried over
+    assert search.spans(text) == [(7, 15)]
+    found: list[list[tuple[int, int]]] = []
+    worker = threading.Thread(target=lambda: found.append(search.spans("stab her now")))
+    worker.start()
+    worker.join()
+    assert found == [[(0, 8)]]
+    assert search.spans(text) == [(7, 15)]
 
 
 def _hits(book: threat.FrameBook, text: str) -> list[tuple[str, int, int, str | None]]:
