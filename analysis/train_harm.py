@@ -98,15 +98,30 @@ WRITERS = (
     "lugford",
     "holmsey",
     "coldwell_moor",
+    "kingsbarrow_rise",
+    "lochanbrae",
+    "fenbridge_lode",
+    "ashgrove_heath",
+    "marrowby_creek",
+    "achnafearn",
+    "nantcarrow",
+    "brackenholt",
+    "gravelpit_lane",
+    "medhythe",
+    "calloway_bay",
+    "loxmoor_rise",
+    "drumcarrig",
+    "thornwell_lea",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
 # a real comment counts this much of a school post: there are 24,000 of them and they are not
 # about schools, so at full weight they would drown the school posts' sense of a complaint.
-# 0.3 until harm-9 (12,400 school posts); 0.4 since harm-10 (18,100), so the real comments
-# keep about a third of the training weight (at 0.3 their share fell to 29 % and clean real
-# comments flagged at medium or above rose from 2.7 % to 3.0 %)
-REAL_WEIGHT = 0.4
+# The rule: keep the real comments at about a third of the training weight as school posts are
+# added. 0.3 until harm-9 (12,400 school posts); 0.4 for harm-10 (18,100); 0.5 since harm-11
+# (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
+# rose from 2.6 % to 2.9 %; at 0.5 it is 35 % and 2.7 %, every school figure the same)
+REAL_WEIGHT = 0.5
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)
