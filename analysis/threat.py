@@ -118,6 +118,16 @@ class FrameBook:
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    # `Frame.worth_trying` for every frame at once (`frames_to_try`): built from the frames
+    _index: _FrameIndex = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _FrameIndex(self.frames))
+
+    def frames_to_try(self, present: _Present) -> list[Frame]:
+        """The frames `Frame.worth_trying` says could match (in their order), decided for all
+        of them in one pass over the text's words."""
+        return self._index.to_try(self.frames, present)
 
     def compile(self) -> None:
         """Compile every expression now, as loading the book did before they were compiled on
@@ -290,6 +300,45 @@ def _plain_word(token: str) -> str | None:
     if word.isascii() and word.replace("*", "").isalnum() and not word.endswith("*"):
         return word
     return None
+
+
+class _FrameIndex:
+    """Every frame's `by_word` in one table, word -> (frame's position, the phrase's needs),
+    and every frame's `by_other` needs in one tuple per frame: `to_try` looks each of the
+    text's words up once for all frames, and stops looking at a frame once one of its phrases
+    could match, where asking each frame in turn intersects the text's words with each one's
+    own table."""
+
+    __slots__ = ("_by_word", "_keys", "_others")
+
+    def __init__(self, frames: tuple[Frame, ...]) -> None:
+        by_word: dict[str, list[tuple[int, _Needs]]] = {}
+        for i, frame in enumerate(frames):
+            for key, all_needs in frame.by_word.items():
+                by_word.setdefault(key, []).extend((i, needs) for needs in all_needs)
+        self._by_word = {key: tuple(v) for key, v in by_word.items()}
+        self._keys = frozenset(by_word)
+        self._others = tuple(
+            (i, tuple(n for all_needs in frame.by_other.values() for n in all_needs))
+            for i, frame in enumerate(frames)
+            if frame.by_other
+        )
+
+    def to_try(self, frames: tuple[Frame, ...], present: _Present) -> list[Frame]:
+        words = present.words
+        ok = [False] * len(frames)
+        for key in self._keys & words:
+            for i, needs in self._by_word[key]:
+                if not ok[i] and needs.words <= words and all(map(present, needs.others)):
+                    ok[i] = True
+        for i, all_needs in self._others:
+            if ok[i]:
+                continue
+            for needs in all_needs:
+                if needs.words <= words and all(map(present, needs.others)):
+                    ok[i] = True
+                    break
+        return [frame for frame, yes in zip(frames, ok, strict=True) if yes]
 
 
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -500,9 +549,7 @@ def find(
     text = unquoted(quoted)
     hits: list[FrameHit] = []
     present = _Present(text, book)
-    for frame in book.frames:
-        if not frame.worth_trying(present):
-            continue
+    for frame in book.frames_to_try(present):
         if frame.needs is not None and frame.needs.first(text) is None:
             continue
         for start, end in _frame_matches(frame, text):
