@@ -26,6 +26,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from analysis import phrases
 from analysis.lazy_regex import LazyRegex
@@ -53,7 +54,7 @@ class PhraseSearch:
     expression (`bounded` of it), used as the part of a phrase that is that slot alone. Two
     are equal when their whole expressions are."""
 
-    __slots__ = ("_by_first", "_parts", "whole")
+    __slots__ = ("_always", "_firsts", "_members", "_parts", "whole")
 
     def __init__(
         self,
@@ -84,12 +85,14 @@ class PhraseSearch:
             parts.append(_Part(tuple(sorted(needs, key=_cost)), regex))
         self._parts = tuple(parts)
         # the parts by the first clause each needs (its cheapest): a text lacking that clause
-        # rules out all of them with one look; (None: parts that need nothing)
-        by_first: dict[frozenset[str] | None, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
+        # rules out all of them with one look; `_always`: the parts that need nothing
+        by_first: dict[frozenset[str], list[tuple[int, tuple[frozenset[str], ...]]]] = {}
         for i, part in enumerate(self._parts):
-            first = part.needs[0] if part.needs else None
-            by_first.setdefault(first, []).append((i, part.needs[1:]))
-        self._by_first = tuple((first, tuple(members)) for first, members in by_first.items())
+            if part.needs:
+                by_first.setdefault(part.needs[0], []).append((i, part.needs[1:]))
+        self._firsts = tuple(by_first)
+        self._members = tuple(tuple(members) for members in by_first.values())
+        self._always = tuple(i for i, part in enumerate(self._parts) if not part.needs)
 
     @property
     def compiled(self) -> int:
@@ -143,13 +146,14 @@ class PhraseSearch:
             return everywhere
         # a window holds a clause only if the whole text does: only the parts live in the
         # whole text are looked at again, in the window
+        window = text[lo:hi].__contains__  # (what `text.find(w, lo, hi) >= 0` says)
         seen: dict[frozenset[str], bool] = {}
         out = []
         for part in everywhere:
             for clause in part.needs:
                 held = seen.get(clause)
                 if held is None:
-                    held = seen[clause] = any(text.find(w, lo, hi) >= 0 for w in clause)
+                    held = seen[clause] = any(map(window, clause))
                 if not held:
                     break
             else:
@@ -167,14 +171,15 @@ class PhraseSearch:
             return known[1]
         # a clause the text lacks is lacking for every search of it: the answers are kept
         held = table.held
-        found: list[int] = []
-        for first, members in self._by_first:
-            if first is not None:
-                ok = held.get(first)
-                if ok is None:
-                    ok = held[first] = any(map(text.__contains__, first))
-                if not ok:
-                    continue
+        firsts = self._firsts
+        states = list(map(held.get, firsts))
+        if None in states:  # clauses not yet looked for in this text
+            for j, state in enumerate(states):
+                if state is None:
+                    clause = firsts[j]
+                    states[j] = held[clause] = any(map(text.__contains__, clause))
+        found = list(self._always)
+        for members in compress(self._members, states):
             for i, rest in members:
                 for clause in rest:
                     ok = held.get(clause)
