@@ -20,6 +20,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 # A word: letters/digits, with apostrophes allowed inside ("Aldric's", "O’Neill").
 # Underscore is excluded so "st_aldrics" is two words, like "st-aldrics".
@@ -102,19 +103,48 @@ def _merge_phrases(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]
     return out
 
 
+# `_WORD` for a text of ASCII characters only: the same matches, without Unicode's categories
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:['`][A-Za-z0-9]+)*")
+_GROUP = re.Match.group
+_SPAN = re.Match.span
+_PLUS_ONE = (1).__add__
+
+
+def _words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The matches of `_WORD` in `text` and their [start, end), as `_WORD.finditer` gives."""
+    if not text.isascii():
+        found = list(_WORD.finditer(text))
+        return list(map(_GROUP, found)), list(map(_SPAN, found))
+    words = _ASCII_WORD.findall(text)
+    # between two words there is no letter or digit (one would start a word), so a word's
+    # first occurrence after the end of the one before is where it was found
+    spans = []
+    find = text.find
+    end = 0
+    for word in words:
+        start = find(word, end)
+        end = start + len(word)
+        spans.append((start, end))
+    return words, spans
+
+
 def normalise(text: str) -> Normalised:
     """`text` as space-joined normalised tokens with their original offsets."""
-    toks = tokens(text)
-    starts = []
-    pos = 1
-    for tok, _, _ in toks:
-        starts.append(pos)
-        pos += len(tok) + 1
-    words = " ".join(tok for tok, _, _ in toks)
+    # `tokens(text)`, with fewer steps per word: every post is normalised twice (title, text)
+    words, spans = _words(text)
+    toks = list(map(_fold_seen, words))
+    if "" in toks or not _PHRASE_STARTS.isdisjoint(toks):
+        # a word that folds to nothing, or one that may start a variant ("c of e"): the loop
+        merged = tokens(text)
+        toks = [tok for tok, _, _ in merged]
+        spans = [(s, e) for _, s, e in merged]
+    words_text = " ".join(toks)
+    # each token starts one space after the end of the one before
+    starts = tuple(accumulate(map(_PLUS_ONE, map(len, toks[:-1])), initial=1)) if toks else ()
     return Normalised(
-        text=f" {words} " if words else " ",
-        offsets=tuple((s, e) for _, s, e in toks),
-        token_starts=tuple(starts),
+        text=f" {words_text} " if words_text else " ",
+        offsets=tuple(spans),
+        token_starts=starts,
     )
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from analysis import phrases
 from analysis.lazy_regex import LazyRegex
@@ -52,7 +54,7 @@ class PhraseSearch:
     expression (`bounded` of it), used as the part of a phrase that is that slot alone. Two
     are equal when their whole expressions are."""
 
-    __slots__ = ("_parts", "whole")
+    __slots__ = ("_always", "_firsts", "_members", "_parts", "whole")
 
     def __init__(
         self,
@@ -82,6 +84,15 @@ class PhraseSearch:
             regex = LazyRegex(phrases.bounded(phrases.alternation(run, slots)))
             parts.append(_Part(tuple(sorted(needs, key=_cost)), regex))
         self._parts = tuple(parts)
+        # the parts by the first clause each needs (its cheapest): a text lacking that clause
+        # rules out all of them with one look; `_always`: the parts that need nothing
+        by_first: dict[frozenset[str], list[tuple[int, tuple[frozenset[str], ...]]]] = {}
+        for i, part in enumerate(self._parts):
+            if part.needs:
+                by_first.setdefault(part.needs[0], []).append((i, part.needs[1:]))
+        self._firsts = tuple(by_first)
+        self._members = tuple(tuple(members) for members in by_first.values())
+        self._always = tuple(i for i, part in enumerate(self._parts) if not part.needs)
 
     @property
     def compiled(self) -> int:
@@ -128,28 +139,61 @@ class PhraseSearch:
                 best = span
         return best
 
-    def _live(self, text: str, lo: int, hi: int) -> list[_Part]:
+    def _live(self, text: str, lo: int, hi: int) -> Sequence[_Part]:
         """The parts that could match in `text[lo:hi]` (it holds what they need)."""
-        # a clause the whole text lacks is lacking in every window of it: that answer is kept
-        # for the text's next searches (frames, anchors, cues and counters all search it)
-        whole = _held_in(text)
-        window = lo > 0 or hi < len(text)
+        everywhere = self._live_in(text)
+        if not (lo > 0 or hi < len(text)):
+            return everywhere
+        # a window holds a clause only if the whole text does: only the parts live in the
+        # whole text are looked at again, in the window
+        window = text[lo:hi].__contains__  # (what `text.find(w, lo, hi) >= 0` says)
         seen: dict[frozenset[str], bool] = {}
         out = []
-        for part in self._parts:
+        for part in everywhere:
             for clause in part.needs:
-                held = whole.get(clause)
+                held = seen.get(clause)
                 if held is None:
-                    held = whole[clause] = any(w in text for w in clause)
-                if held and window:
-                    held = seen.get(clause)
-                    if held is None:
-                        held = seen[clause] = any(text.find(w, lo, hi) >= 0 for w in clause)
+                    held = seen[clause] = any(map(window, clause))
                 if not held:
                     break
             else:
                 out.append(part)
         return out
+
+    def _live_in(self, text: str) -> tuple[_Part, ...]:
+        """The parts that could match somewhere in `text`, in their order. Kept with the
+        text's table (`_table`): the frames, their anchors, the strong cue and the counters
+        all search the same text, and a frame searches each sentence of it that holds an
+        anchor."""
+        table = _table(text)
+        known = table.live.get(id(self))
+        if known is not None and known[0] is self:
+            return known[1]
+        # a clause the text lacks is lacking for every search of it: the answers are kept
+        held = table.held
+        firsts = self._firsts
+        states = list(map(held.get, firsts))
+        if None in states:  # clauses not yet looked for in this text
+            for j, state in enumerate(states):
+                if state is None:
+                    clause = firsts[j]
+                    states[j] = held[clause] = any(map(text.__contains__, clause))
+        found = list(self._always)
+        for members in compress(self._members, states):
+            for i, rest in members:
+                for clause in rest:
+                    ok = held.get(clause)
+                    if ok is None:
+                        ok = held[clause] = any(map(text.__contains__, clause))
+                    if not ok:
+                        break
+                else:
+                    found.append(i)
+        found.sort()
+        parts = self._parts
+        live = tuple(parts[i] for i in found)
+        table.live[id(self)] = (self, live)
+        return live
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PhraseSearch):
@@ -166,13 +210,25 @@ class PhraseSearch:
 _LAST = threading.local()
 
 
-def _held_in(text: str) -> dict[frozenset[str], bool]:
-    """Which clauses `text` holds, as found so far: one table per thread, for its latest text."""
-    if getattr(_LAST, "text", None) is not text:
-        _LAST.text = text
-        _LAST.held = {}
-    held: dict[frozenset[str], bool] = _LAST.held
-    return held
+class _Table:
+    """What one text holds, as found so far: each clause's answer, and each search's parts
+    that could match in it (by the search's id, with the search itself to tell a new one
+    from an old one at the same address)."""
+
+    __slots__ = ("held", "live", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.held: dict[frozenset[str], bool] = {}
+        self.live: dict[int, tuple[PhraseSearch, tuple[_Part, ...]]] = {}
+
+
+def _table(text: str) -> _Table:
+    """The table of `text`: one per thread, for its latest text."""
+    table: _Table | None = getattr(_LAST, "table", None)
+    if table is None or table.text is not text:
+        table = _LAST.table = _Table(text)
+    return table
 
 
 def _next(part: _Part, text: str, pos: int, hi: int) -> tuple[int, int] | None:

@@ -118,6 +118,16 @@ class FrameBook:
     # each slot's one-word phrases (apostrophes dropped): a text holding one of them as a
     # word holds the slot, without a regex search (the search still decides otherwise)
     slot_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    # `Frame.worth_trying` for every frame at once (`frames_to_try`): built from the frames
+    _index: _FrameIndex = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _FrameIndex(self.frames))
+
+    def frames_to_try(self, present: _Present) -> list[Frame]:
+        """The frames `Frame.worth_trying` says could match (in their order), decided for all
+        of them in one pass over the text's words."""
+        return self._index.to_try(self.frames, present)
 
     def compile(self) -> None:
         """Compile every expression now, as loading the book did before they were compiled on
@@ -292,6 +302,49 @@ def _plain_word(token: str) -> str | None:
     return None
 
 
+class _FrameIndex:
+    """Every phrase of every frame (its `_Needs`), filed under one plain word it needs (its
+    `by_word` key, or its longest plain word) or, needing none, in one tuple per frame:
+    `to_try` looks each of the text's words up once for all frames, looks at a phrase only
+    when the text holds its word, and stops looking at a frame once one of its phrases could
+    match. (Asking each frame in turn intersects the text's words with each one's table and
+    looks at every phrase filed under a slot, a stem or an emoji.)"""
+
+    __slots__ = ("_by_word", "_keys", "_others")
+
+    def __init__(self, frames: tuple[Frame, ...]) -> None:
+        by_word: dict[str, list[tuple[int, _Needs]]] = {}
+        others: list[tuple[int, tuple[_Needs, ...]]] = []
+        for i, frame in enumerate(frames):
+            for key, all_needs in frame.by_word.items():
+                by_word.setdefault(key, []).extend((i, needs) for needs in all_needs)
+            no_word = []
+            for all_needs in frame.by_other.values():
+                for needs in all_needs:
+                    if needs.words:
+                        key = max(sorted(needs.words), key=len)
+                        by_word.setdefault(key, []).append((i, needs))
+                    else:
+                        no_word.append(needs)
+            if no_word:
+                others.append((i, tuple(no_word)))
+        self._by_word = {key: tuple(v) for key, v in by_word.items()}
+        self._keys = frozenset(by_word)
+        self._others = tuple(others)
+
+    def to_try(self, frames: tuple[Frame, ...], present: _Present) -> list[Frame]:
+        words = present.words
+        ok = [False] * len(frames)
+        for key in self._keys & words:
+            for i, needs in self._by_word[key]:
+                if not ok[i] and needs.words <= words and all(map(present, needs.others)):
+                    ok[i] = True
+        for i, all_needs in self._others:
+            if not ok[i] and any(all(map(present, needs.others)) for needs in all_needs):
+                ok[i] = True
+        return [frame for frame, yes in zip(frames, ok, strict=True) if yes]
+
+
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -320,22 +373,20 @@ class _Present:
         return known
 
     def _look(self, token: str) -> bool:
-        if token.startswith("{"):
-            name = token[1:-1]
-            if not self.book.slot_words.get(name, frozenset()).isdisjoint(self.words):
+        kind, value = _token_kind(token)
+        if kind is _SLOT:
+            if not self.book.slot_words.get(value, frozenset()).isdisjoint(self.words):
                 return True
-            return self.book.slot_patterns[name].scanner.first(self.text) is not None
-        word = _plain_word(token)
-        if word is not None:
-            return word in self.words
-        if "/" in token.strip("/"):  # a choice ("with/wi"): one of its words will do
-            return any(map(self, token.split("/")))
-        if "#" in token:  # a number ("y#", "#"): looked for as the phrase would match it
+            return self.book.slot_patterns[value].scanner.first(self.text) is not None
+        if kind is _PLAIN:
+            return value in self.words
+        if kind is _CHOICE:  # a choice ("with/wi"): one of its words will do
+            return any(map(self, value))
+        if kind is _NUMBER:  # a number ("y#", "#"): looked for as the phrase would match it
             return _number_token(token).search(self.text) is not None
-        word = token.replace("'", "")
-        if not word.isascii() or not word.replace("*", "").isalnum():
-            return word.rstrip("*") in self.text  # emoji, "£"
-        return self._has_stem(word[:-1])
+        if kind is _CHARS:  # emoji, "£"
+            return value in self.text
+        return self._has_stem(value)
 
     def _has_stem(self, stem: str) -> bool:
         """Does a word of the text start with `stem`? (The first word not sorted before
@@ -344,6 +395,30 @@ class _Present:
             self.sorted_words = sorted(self.words)
         i = bisect_left(self.sorted_words, stem)
         return i < len(self.sorted_words) and self.sorted_words[i].startswith(stem)
+
+
+# what `_Present` looks for, by the kind of token (`_token_kind`)
+_SLOT, _PLAIN, _CHOICE = "slot", "plain", "choice"
+_NUMBER, _CHARS, _STEM = "number", "chars", "stem"
+
+
+@lru_cache(maxsize=4096)
+def _token_kind(token: str) -> tuple[str, Any]:
+    """How a text is looked at for a phrase token, and for what: worked out once per token
+    (the frames name a few hundred), not once per text."""
+    if token.startswith("{"):
+        return _SLOT, token[1:-1]
+    word = _plain_word(token)
+    if word is not None:
+        return _PLAIN, word
+    if "/" in token.strip("/"):
+        return _CHOICE, tuple(token.split("/"))
+    if "#" in token:
+        return _NUMBER, token
+    word = token.replace("'", "")
+    if not word.isascii() or not word.replace("*", "").isalnum():
+        return _CHARS, word.rstrip("*")
+    return _STEM, word[:-1]
 
 
 @lru_cache(maxsize=64)
@@ -500,9 +575,7 @@ def find(
     text = unquoted(quoted)
     hits: list[FrameHit] = []
     present = _Present(text, book)
-    for frame in book.frames:
-        if not frame.worth_trying(present):
-            continue
+    for frame in book.frames_to_try(present):
         if frame.needs is not None and frame.needs.first(text) is None:
             continue
         for start, end in _frame_matches(frame, text):

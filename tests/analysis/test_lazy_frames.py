@@ -107,6 +107,34 @@ def test_a_phrase_that_can_match_nothing_is_searched_as_the_whole_expression() -
         assert search.spans(text) == _whole(search, text, 0, len(text)), text
 
 
+def test_windows_of_a_text_searched_by_every_search_in_turn(
+    searches: list[tuple[str, PhraseSearch]],
+) -> None:
+    # why: each search's parts that could match a text are kept with the text, and a window
+    # looks only at those: windows before the whole text, several windows and every search on
+    # the same text in turn must each find what the whole expression finds there
+    rng = random.Random(11)
+    compared = 0
+    for text in TEXTS[::3]:
+        starts = [rng.randrange(len(text) + 1) for _ in range(3)]
+        windows = [(lo, rng.randrange(lo, len(text) + 1)) for lo in starts]
+        for name, search in searches:
+            for lo, hi in [*windows, (0, len(text)), *windows]:
+                assert search.spans(text, lo, hi) == _whole(search, text, lo, hi), (name, lo)
+                compared += 1
+    assert compared > 10_000
+
+
+def test_a_new_search_gets_its_own_parts() -> None:
+    # why: the kept parts are filed under the search's id; a search made after another was
+    # dropped may get its address, and must not be given the dropped one's parts
+    text = "i will kill him. then i will stab her"
+    assert PhraseSearch(["kill him"], {}).spans(text) == [(7, 15)]
+    for _ in range(50):
+        assert PhraseSearch(["stab her"], {}).spans(text) == [(29, 37)]
+        assert PhraseSearch(["kill him"], {}).spans(text) == [(7, 15)]
+
+
 def test_what_a_text_holds_is_remembered_for_that_text_only() -> None:
     # why: the words a text holds are kept between searches of the same text; a window of it,
     # a second search, another text or another thread must each get their own right answer

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.matching import match_school
-from analysis.normalize import normalise, normalise_phrase
+from analysis.normalize import normalise, normalise_phrase, tokens
+from bench.identity import bench_batch
 from schoolwatch.config import load_config
 
 SCHOOLS = load_config(Path(__file__).parents[1] / "data/analysis/core_schools.toml")
@@ -326,6 +327,42 @@ def test_any_text_gives_a_valid_match(title, text, local):
         source = title if span.field == "title" else text
         assert 0 <= span.start < span.end <= len(source)
         assert source[span.start : span.end] == span.text
+
+
+def _normalised_word_by_word(text: str) -> tuple[str, tuple, tuple]:
+    """`normalise` as it was written before its faster form: `tokens`, one token at a time."""
+    toks = tokens(text)
+    starts, pos = [], 1
+    for tok, _, _ in toks:
+        starts.append(pos)
+        pos += len(tok) + 1
+    words = " ".join(tok for tok, _, _ in toks)
+    return f" {words} " if words else " ", tuple((s, e) for _, s, e in toks), tuple(starts)
+
+
+ascii_text = st.one_of(
+    st.text(alphabet=st.characters(codec="ascii"), max_size=300),
+    # apostrophes, underscores, and "c" that may start a variant ("c of e")
+    st.text(alphabet="ab1 '`_-.Cc", max_size=60),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(any_text, ascii_text))
+def test_normalise_is_the_word_by_word_form(text):
+    # the faster form (the ASCII expression, offsets found with `str.find`, maps in C) must
+    # give exactly the tokens, offsets and starts of the plain loop, on any text
+    norm = normalise(text)
+    assert (norm.text, norm.offsets, norm.token_starts) == _normalised_word_by_word(text)
+
+
+def test_normalise_is_the_word_by_word_form_on_every_fixture_post():
+    posts, _ = bench_batch()
+    texts = [p.title for p in posts[:1000]] + [p.text for p in posts[:1000]]
+    texts += ["C of E", "Church of England", "a c e", "café Ŵ", "O’Neill's", "x\u0301", "_a_b_"]
+    for text in texts:
+        norm = normalise(text)
+        assert (norm.text, norm.offsets, norm.token_starts) == _normalised_word_by_word(text)
 
 
 def test_a_megabyte_of_text():

@@ -1,7 +1,9 @@
-"""Choosing which threat frames to try (`Frame.worth_trying`) only saves time: it never skips a
-frame that would have matched. `threat.find` must give exactly the hits it gives when every
-frame is tried, on every training post and on generated texts made of the frames' own words
-and slot phrases (where hits are frequent)."""
+"""Choosing which threat frames to try (`Frame.worth_trying`, decided for all frames at once by
+`FrameBook.frames_to_try`) only saves time: it never skips a frame that would have matched.
+`threat.find` must give exactly the hits it gives when every frame is tried, on every training
+post and on generated texts made of the frames' own words and slot phrases (where hits are
+frequent); and the book's one pass must choose exactly the frames that asking each frame
+chooses."""
 
 from __future__ import annotations
 
@@ -22,8 +24,17 @@ BOOK = threat.load_frames()
 
 def _every_frame(text: str) -> list[threat.FrameHit]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(threat.Frame, "worth_trying", lambda self, present: True)
+        mp.setattr(threat.FrameBook, "frames_to_try", lambda self, present: list(self.frames))
         return threat.find(text)
+
+
+def _each_frame_asked(text: str) -> list[threat.Frame]:
+    present = threat._Present(text, BOOK)
+    return [f for f in BOOK.frames if f.worth_trying(present)]
+
+
+def _book_chooses(text: str) -> list[threat.Frame]:
+    return BOOK.frames_to_try(threat._Present(text, BOOK))
 
 
 def _training_texts() -> list[str]:
@@ -39,11 +50,16 @@ def test_same_hits_as_trying_every_frame_on_training_posts() -> None:
     texts = _training_texts()
     assert len(texts) > 1000
     threats = 0
+    tried = 0
     for text in texts:
         every = _every_frame(text)
         threats += bool(every)
         assert threat.find(text) == every, text
+        chosen = _book_chooses(harm_normalize.for_rules(text))
+        assert chosen == _each_frame_asked(harm_normalize.for_rules(text)), text
+        tried += len(chosen)
     assert threats > 100  # the posts do hold threats: the comparison is not of empty lists
+    assert 1000 < tried < len(texts) * len(BOOK.frames) / 4  # some frames chosen, most not
 
 
 @pytest.mark.parametrize(
@@ -98,6 +114,7 @@ def test_same_hits_as_trying_every_frame_on_generated_texts(texts: list[str]) ->
     for text in texts:
         text = harm_normalize.for_rules(fold(text))
         assert threat.find(text, normalised=True) == _every_frame(text), text
+        assert _book_chooses(text) == _each_frame_asked(text), text
 
 
 def test_the_prefilter_skips_most_frames_on_an_ordinary_post() -> None:
@@ -105,3 +122,4 @@ def test_the_prefilter_skips_most_frames_on_an_ordinary_post() -> None:
     text = fold("The Christmas performance was lovely and every child had a line to say.")
     present = threat._Present(text, BOOK)
     assert sum(f.worth_trying(present) for f in BOOK.frames) <= 2
+    assert len(BOOK.frames_to_try(present)) <= 2
