@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections import Counter
 
 import pytest
@@ -35,10 +36,14 @@ def test_the_pinned_sample_is_representative() -> None:
 
 def test_every_pinned_assessment_is_unchanged() -> None:
     if PIN["data"] != identity.data_fingerprint():
-        pytest.skip(
+        stale = (
             "the rules, frames, slang or model changed since the pin was made: renew it with "
             "`python -m bench.identity --pin` (after checking the engine gives the old outputs)"
         )
+        # on a developer's machine mid-change a stale pin is expected; in CI it must not pass
+        if os.environ.get("CI"):
+            pytest.fail(stale)
+        pytest.skip(stale)
     posts, schools = identity.pinned_inputs(PIN)
     got = [identity.fingerprint(a) for a in assess_posts(posts, schools)]
     changed = [
