@@ -112,6 +112,13 @@ WRITERS = (
     "loxmoor_rise",
     "drumcarrig",
     "thornwell_lea",
+    "cindermoss",
+    "pellowby",
+    "ravengarth",
+    "quillhurst",
+    "brindlecombe",
+    "tarnhollow",
+    "wexcombe_edge",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
