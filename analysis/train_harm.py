@@ -119,6 +119,13 @@ WRITERS = (
     "brindlecombe",
     "tarnhollow",
     "wexcombe_edge",
+    "strathcorrie",
+    "dean_hollow",
+    "nenewick",
+    "furnhaven",
+    "braidmoyle",
+    "itchenford",
+    "addiscroft",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -127,8 +134,10 @@ MIN_DF = 2
 # The rule: keep the real comments at about a third of the training weight as school posts are
 # added. 0.3 until harm-9 (12,400 school posts); 0.4 for harm-10 (18,100); 0.5 since harm-11
 # (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
-# rose from 2.6 % to 2.9 %; at 0.5 it is 35 % and 2.7 %, every school figure the same)
-REAL_WEIGHT = 0.5
+# rose from 2.6 % to 2.9 %; at 0.5 it is 35 % and 2.7 %, every school figure the same); 0.55
+# since harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %; set
+# by the rule before training, not after looking at the held-out figure)
+REAL_WEIGHT = 0.55
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)
