@@ -244,23 +244,30 @@ class Scanner:
     Only patterns that cannot match the empty string are split: others run as they are.
     """
 
-    __slots__ = ("_runs", "_whole")
+    __slots__ = ("_runs", "_whole", "needs")
 
-    def __init__(self, pattern: re.Pattern[str] | str, flags: int = 0) -> None:
+    def __init__(
+        self, pattern: re.Pattern[str] | str, flags: int = 0, *, needs: bool = False
+    ) -> None:
         """`pattern` compiled, or its source and `flags`: the source is parsed once, here, and
         never compiled whole when the runs do without it (a `re.compile` of the source first
-        would parse it a second time and compile what the runs compile again)."""
+        would parse it a second time and compile what the runs compile again). With `needs`,
+        what every match holds is worked out from the same parse (`needs_of`)."""
         if isinstance(pattern, re.Pattern):
             source, flags, whole = pattern.pattern, pattern.flags, pattern
         else:
             source, whole = pattern, None
         self._runs: list[_Run] = []
         self._whole = whole  # searched when the pattern is not split into runs
+        self.needs: Needs = NOTHING  # (not worked out unless asked for)
         if _sre_parse is None or not isinstance(source, str) or flags & (re.IGNORECASE | re.LOCALE):
             self._whole = whole or re.compile(source, flags)
             return
         try:
-            self._runs = _runs(source, flags, whole)
+            tree = _sre_parse.parse(source, flags)
+            if needs:
+                self.needs = needs_of(tree)
+            self._runs = _runs(tree, flags, whole)
         except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
             self._whole = optimise(whole or re.compile(source, flags))
 
@@ -362,10 +369,9 @@ class _Run:
         return out
 
 
-def _runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
-    """The runs of the pattern `source` (with `flags`); `whole`: the pattern compiled, if it
-    is, which a pattern of one run uses as the run's own."""
-    tree = _sre_parse.parse(source, flags)
+def _runs(tree, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
+    """The runs of the parsed pattern `tree` (with `flags`); `whole`: the pattern compiled, if
+    it is, which a pattern of one run uses as the run's own."""
     state = tree.state
     if state.flags & (re.IGNORECASE | re.LOCALE):
         raise _Unsupported("case flag")
@@ -580,3 +586,172 @@ def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None
     if op in (c.NOT_LITERAL, c.ANY, c.GROUPREF, c.GROUPREF_EXISTS, c.CATEGORY):
         return None, None
     raise _Unsupported(op)
+
+
+# What every match holds, for skipping a pattern in a text that cannot hold a match: sets of
+# needs, where every match holds every need of at least one set (a set with nothing in it:
+# nothing is known). A need is a string the match holds (`str`), or a whole word (`(word,)`):
+# a string of the letters a-z that the match holds with no letter a-z either side, so that
+# the text holds it as one of its runs of a-z. Worked out from the parsed pattern: consecutive
+# literal characters make a string (a look-around between them consumes nothing, so they stay
+# side by side), a whole word when what precedes and what follows it cannot be a letter (a
+# look-behind `(?<![a-z])`, a space, the pattern's edge where its context says so); an
+# alternation needs what one of its alternatives needs (their sets together); a sequence, what
+# each of its items needs (every set of one joined with every set of the next); a repeat, what
+# its body needs when it must occur at least once. Anything else (a class of several
+# characters, `.`, a back-reference) adds nothing. Beyond `_MAX_SETS` sets the extra needs are
+# left out: fewer needs are still true of every match.
+Need = str | tuple[str]
+Needs = tuple[frozenset[Need], ...]
+NOTHING: Needs = (frozenset(),)
+_MAX_SETS = 4000
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ALNUM = _LETTERS | frozenset("0123456789")
+_MAX_CLASS_NEEDS = 16
+
+
+def needs_of(tree) -> Needs:
+    """What every match of the parsed pattern `tree` holds (see above)."""
+    if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+        return NOTHING  # a literal "a" could match "A"
+    return _needs_seq(list(tree.data), left=False, right=False)
+
+
+def _needs_seq(items: list, *, left: bool, right: bool) -> Needs:
+    """`left`, `right`: is the character before (after) the sequence never a letter a-z?"""
+    sets = NOTHING
+    run: list[str] = []
+    run_left = False
+    run_end = 0  # the index after the run's last character
+    bound = left  # the character before the current position is never a letter
+    for k, (op, av) in enumerate(items):
+        chars = _chars(op, av) if op in (_c.LITERAL, _c.IN) else None
+        if chars is not None and len(chars) == 1:
+            if not run:
+                run_left = bound
+            run.extend(chars)
+            run_end = k + 1
+            bound = not (chars & _LETTERS)
+            continue
+        if op in (_c.ASSERT, _c.ASSERT_NOT, _c.AT):
+            bound = bound or _bounds_before(op, av)
+            continue
+        if run:
+            after = _bounded_after(items, run_end, right)
+            sets = _joined(sets, _run_needs(run, run_left, after))
+            run = []
+        if chars is not None and len(chars) <= _MAX_CLASS_NEEDS and not chars & _ALNUM:
+            # one of a few symbols or emoji (`(?:😂|🤣)` is parsed as a class)
+            sets = _joined(sets, tuple(frozenset((ch,)) for ch in sorted(chars)))
+            bound = True
+            continue
+        sets = _joined(sets, _needs_item(op, av, bound, _bounded_after(items, k + 1, right)))
+        bound = _no_letter(op, av, last=True)
+    if run:
+        sets = _joined(sets, _run_needs(run, run_left, _bounded_after(items, run_end, right)))
+    return sets
+
+
+def _run_needs(run: list[str], left: bool, right: bool) -> Needs:
+    text = "".join(run)
+    word = left and right and len(text) >= 2 and _LETTERS.issuperset(text)
+    return (frozenset(((text,) if word else text,)),)
+
+
+def _needs_item(op, av, left: bool, right: bool) -> Needs:
+    c = _c
+    if op is c.BRANCH:
+        out: dict[frozenset[Need], None] = {}
+        for alt in av[1]:
+            sets = _needs_seq(list(alt), left=left, right=right)
+            if frozenset() in sets:
+                return NOTHING  # an alternative that needs nothing
+            out.update(dict.fromkeys(sets))
+            if len(out) > _MAX_SETS:
+                return NOTHING
+        return tuple(out)
+    if op is c.SUBPATTERN:
+        if (av[1] | av[2]) & (re.IGNORECASE | re.LOCALE):
+            return NOTHING
+        return _needs_seq(list(av[3]), left=left, right=right)
+    if op is c.ATOMIC_GROUP:
+        return _needs_seq(list(av), left=left, right=right)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        once = av[0] == av[1] == 1  # otherwise a copy may sit beside another
+        return _needs_seq(list(av[2]), left=left and once, right=right and once)
+    return NOTHING
+
+
+def _bounds_before(op, av) -> bool:
+    """Does a zero-width item say the character before it is not a letter a-z?"""
+    if op is _c.AT:
+        return av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+    return op is _c.ASSERT_NOT and av[0] == -1 and _letters_excluded(av[1])
+
+
+def _bounded_after(items: list, k: int, right: bool) -> bool:
+    """Is the character after position `k` of `items` (before item `k`) never a letter?"""
+    for op, av in items[k:]:
+        if op is _c.AT:
+            if av in (_c.AT_END, _c.AT_END_STRING):
+                return True
+            continue
+        if op is _c.ASSERT_NOT and av[0] == 1 and _letters_excluded(av[1]):
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue
+        return _no_letter(op, av)
+    return right
+
+
+def _letters_excluded(sub) -> bool:
+    """Is the look-around `sub` one character of a class holding every letter a-z?"""
+    if len(sub.data) != 1:
+        return False
+    op, av = sub.data[0]
+    chars = _chars(op, av) if op in (_c.LITERAL, _c.IN) else None
+    return chars is not None and chars >= _LETTERS
+
+
+def _no_letter(op, av, last: bool = False) -> bool:
+    """Is the first character `op` consumes (the last, with `last`) never a letter a-z?"""
+    c = _c
+    if op is c.LITERAL:
+        return chr(av) not in _LETTERS
+    if op is c.IN:
+        for iop, iav in av:
+            if iop is c.LITERAL and chr(iav) in _LETTERS:
+                return False
+            if iop is c.RANGE and not (iav[1] < ord("a") or iav[0] > ord("z")):
+                return False
+            if iop is c.CATEGORY and iav not in (c.CATEGORY_SPACE, c.CATEGORY_DIGIT):
+                return False
+            if iop not in (c.LITERAL, c.RANGE, c.CATEGORY):
+                return False  # NEGATE and the rest
+        return True
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _edge_no_letter(list(av[2]), last)
+    if op is c.SUBPATTERN:
+        return _edge_no_letter(list(av[3]), last)
+    if op is c.BRANCH:
+        return all(_edge_no_letter(list(alt), last) for alt in av[1])
+    return False
+
+
+def _edge_no_letter(items: list, last: bool) -> bool:
+    if not items:
+        return False
+    op, av = items[-1 if last else 0]
+    return _no_letter(op, av, last=last)
+
+
+def _joined(a: Needs, b: Needs) -> Needs:
+    """What a match of A then B holds: a set of A's with a set of B's (A's alone, when the
+    pairs would be too many)."""
+    if b == NOTHING:
+        return a
+    if a == NOTHING:
+        return b
+    if len(a) * len(b) > _MAX_SETS:
+        return a
+    return tuple(dict.fromkeys(x | y for x in a for y in b))

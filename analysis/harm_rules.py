@@ -21,6 +21,7 @@ from pathlib import Path
 from analysis import phrases as notation
 from analysis.harm_regex import Scanner
 from analysis.lazy_regex import LazyRegex
+from analysis.needs_index import NeedsIndex
 from analysis.rule_shapes import SHAPES
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
@@ -105,6 +106,13 @@ class RuleBook:
     requires_beside: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     # faster finders of `crime`, `not_crime`, `roles`, `sensitive` and `pupil` (harm_regex)
     scanners: dict[str, Scanner] = field(default_factory=dict, compare=False, repr=False)
+    # the rules by what a text must hold for each to match (None: every rule is searched)
+    index: NeedsIndex[Rule] | None = field(default=None, compare=False, repr=False)
+
+    def possible(self, folded: str) -> list[Rule] | tuple[Rule, ...]:
+        """The rules that may match in `folded`, in order: every rule but those its text lacks
+        what they need for (`analysis.needs_index`), which find nothing there."""
+        return self.rules if self.index is None else self.index.possible(folded)
 
     def first(self, name: str, text: str) -> tuple[int, int] | None:
         """Span of `getattr(self, name).search(text)` (`name` e.g. "roles"), or None."""
@@ -189,6 +197,7 @@ def parse_rules(raw: dict) -> RuleBook:
     lex = {name: _words(v["words"]) for name, v in raw.get("lexicon", {}).items()}
     slots = _slots(raw)
     rules = []
+    needs = []
     for r in raw["rules"]:
         if "words" in r:
             body = _bounded(_words(r["words"]))
@@ -198,6 +207,9 @@ def parse_rules(raw: dict) -> RuleBook:
             body = _body(r, slots)
         unless = _body(r["unless"], slots) if r.get("unless") else None
         pattern = _compile(body)
+        # built from the source, with what every match holds (for the index)
+        scanner = Scanner(body, re.VERBOSE, needs=True)
+        needs.append(scanner.needs)
         rules.append(
             Rule(
                 name=r["name"],
@@ -209,7 +221,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 needs_target=bool(r.get("needs_target", False)),
                 lexical="words" in r or "lexicon" in r,
                 feature=bool(r.get("feature", True)),
-                scanner=pattern.scanner,
+                scanner=scanner,
             )
         )
     d = raw["defamation"]
@@ -232,6 +244,7 @@ def parse_rules(raw: dict) -> RuleBook:
             for k, v in raw.get("require", {}).get("beside", {}).items()
         },
         not_evidence=frozenset(raw.get("evidence", {}).get("not_shown", ())),
+        index=NeedsIndex(rules, needs),
     )
     for name in ("crime", "not_crime", "roles", "sensitive", "pupil"):
         pattern = getattr(book, name)
@@ -250,7 +263,7 @@ def load_rules(path: Path = RULES_PATH) -> RuleBook:
 def find_hits(book: RuleBook, folded: str) -> list[Hit]:
     """Every rule match in one folded field that no `unless` pattern cancels."""
     hits = []
-    for rule in book.rules:
+    for rule in book.possible(folded):
         for start, end in rule.spans(folded):
             if end == start or (rule.lexical and not _mostly_letters(folded[start:end])):
                 continue
