@@ -590,18 +590,19 @@ def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None
 
 # What every match holds, for skipping a pattern in a text that cannot hold a match: sets of
 # needs, where every match holds every need of at least one set (a set with nothing in it:
-# nothing is known). A need is a string the match holds (`str`), or a whole word (`(word,)`):
-# a string of the letters a-z that the match holds with no letter a-z either side, so that
-# the text holds it as one of its runs of a-z. Worked out from the parsed pattern: consecutive
-# literal characters make a string (a look-around between them consumes nothing, so they stay
-# side by side), a whole word when what precedes and what follows it cannot be a letter (a
-# look-behind `(?<![a-z])`, a space, the pattern's edge where its context says so); an
-# alternation needs what one of its alternatives needs (their sets together); a sequence, what
-# each of its items needs (every set of one joined with every set of the next); a repeat, what
-# its body needs when it must occur at least once. Anything else (a class of several
-# characters, `.`, a back-reference) adds nothing. Beyond `_MAX_SETS` sets the extra needs are
-# left out: fewer needs are still true of every match.
-Need = str | tuple[str]
+# nothing is known). A need is a string the match holds (`str`), or a string of the letters a-z
+# with no letter a-z before it, after it or both: ("start", s), ("end", s) or ("word", s), so
+# that the text holds a run of a-z starting with it, ending with it or equal to it. Worked out
+# from the parsed pattern: consecutive literal characters make a string (a look-around between
+# them consumes nothing, so they stay side by side), bounded where what precedes or follows it
+# cannot be a letter (a look-behind `(?<![a-z])`, a space, the pattern's edge where its context
+# says so); a class of a few symbols or emoji needs one of them; an alternation needs what one
+# of its alternatives needs (their sets together); a sequence, what each of its items needs
+# (every set of one joined with every set of the next); a repeat, what its body needs when it
+# must occur at least once. Anything else (a class holding letters or digits, `.`, a
+# back-reference) adds nothing. Beyond `_MAX_SETS` sets the extra needs are left out: fewer
+# needs are still true of every match.
+Need = str | tuple[str, str]
 Needs = tuple[frozenset[Need], ...]
 NOTHING: Needs = (frozenset(),)
 _MAX_SETS = 4000
@@ -654,8 +655,10 @@ def _needs_seq(items: list, *, left: bool, right: bool) -> Needs:
 
 def _run_needs(run: list[str], left: bool, right: bool) -> Needs:
     text = "".join(run)
-    word = left and right and len(text) >= 2 and _LETTERS.issuperset(text)
-    return (frozenset(((text,) if word else text,)),)
+    need: Need = text
+    if (left or right) and len(text) >= 2 and _LETTERS.issuperset(text):
+        need = ("word" if left and right else "start" if left else "end", text)
+    return (frozenset((need,)),)
 
 
 def _needs_item(op, av, left: bool, right: bool) -> Needs:

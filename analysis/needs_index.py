@@ -2,17 +2,20 @@
 
 Every harm rule's expression is searched over every field of every post, and most rules find
 nothing in most fields; most of a search's cost is the engine stopping at each word of the
-text. Each pattern's needs (`analysis.harm_regex.needs_of`: sets of strings, every match holds
-every string of at least one set) say where it cannot match. A text holds a string only if it
-holds each three-character piece of it (each character, for a string shorter than three), so
-a set of strings is cut into the pieces it holds, and a text lacking a piece of every set of a
-pattern holds no match of it: `possible` leaves that pattern out.
+text. Each pattern's needs (`analysis.harm_regex.needs_of`: sets of needs, every match holds
+every need of at least one set) say where it cannot match. A need is a string, a whole word
+(a run of the letters a-z), or the start or end of a word; a text holds it only if it holds
+its piece: the word itself; the first (last) three letters of some word; each character of a
+string. So each set of needs is cut into pieces, and a text lacking a piece of every set of
+a pattern holds no match of it: `possible` leaves that pattern out.
 
-The text is cut into its pieces once (its three-character pieces and its characters, one set),
-for all the patterns. Each set of pieces is filed under its rarest piece, so a text is looked
-at only for the sets whose rarest piece it holds (one set intersection), and a pattern is
-taken once one of its sets is all there. A pattern whose needs include the empty set (nothing
-known) is always taken.
+The text is cut into its pieces once (`pieces_of`: its characters, its words, and each
+word's first and last three letters), for all the patterns. Each set of pieces is filed under
+its rarest piece, so a text is looked at only for the sets whose rarest piece it holds (one
+set intersection), and a pattern is taken once one of its sets is all there. A pattern whose
+needs include the empty set (nothing known) is always taken. (A text's three-letter word
+also counts as a start and an end, and a word's start or end as a word of three letters:
+that makes `possible` take a pattern more often, never less.)
 
 Leaving a pattern out changes nothing: it is left out only where it has no match. The tests
 hold `possible` to the patterns' own searches on every training post and on generated texts.
@@ -23,20 +26,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import compress
+from operator import itemgetter
 from typing import Generic, TypeVar
 
 from analysis.harm_regex import Need, Needs
 
 T = TypeVar("T")
 
-# a piece of text: three characters (a tuple) or one (a string)
-Piece = tuple[str, str, str] | str
 
 # A set of pieces is filed under its rarest piece: the rarer, the fewer texts that make it be
-# looked at. Which pieces are common is told by the pieces of the commonest English words and of
-# the words every post here holds (a guess: it decides only how fast `possible` is, never what
-# it says); among the rest, pieces of rarer letters are rarer. Letters, digits, spaces and
-# common punctuation on their own are commoner than any three-character piece.
+# looked at. Which pieces are common is told by the commonest English words and the words most
+# posts here hold (a guess: it decides only how fast `possible` is, never what it says); a
+# longer word is taken as rarer. Letters, digits, spaces and common punctuation on their own
+# are the commonest pieces; other characters (emoji, symbols) are rare.
 _COMMON_TEXT = """the be to of and a in that have i it for not on with he as you do at this but
 his by from they we say her she or an will my one all would there their what so up out if about
 who get which go me when make can like time no just him know take people into year your good some
@@ -45,56 +47,64 @@ work first well way even new want because any these give day most us is was are 
 were said did going being very really school teacher teachers children child kids parents pupils
 staff head academy class"""
 _COMMON_WORDS = _COMMON_TEXT.split()
-_COMMON_PIECES = frozenset(p for w in _COMMON_WORDS for p in zip(w, w[1:], w[2:], strict=False))
+_COMMON_EDGES = frozenset(edge for w in _COMMON_WORDS for edge in (w[:3], w[-3:]))
 _COMMON_WORD_SET = frozenset(_COMMON_WORDS)
-_COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # letters, most common first
-_RANK = {ch: i for i, ch in enumerate(_COMMON)}
 _PLAIN_CHARS = frozenset(" .,'!?-")
 
 
 _WORDS = re.compile("[a-z]+")
 
 
-def pieces_of(text: str) -> set[Piece]:
-    """The text's three-character pieces, its characters and its words (runs of a-z)."""
-    out: set[Piece] = set(zip(text, text[1:], text[2:], strict=False))
-    out.update(text)
-    out.update(_WORDS.findall(text))
+_FIRST3 = itemgetter(slice(None, 3))
+_LAST3 = itemgetter(slice(-3, None))
+
+
+def pieces_of(text: str) -> set[str]:
+    """The text's characters, its words (runs of a-z), and the first and the last three
+    letters of each word (a word of three letters or fewer: the word)."""
+    out = set(text)
+    words = _WORDS.findall(text)
+    out.update(words)
+    out.update(map(_FIRST3, words))
+    out.update(map(_LAST3, words))
     return out
 
 
-def _pieces(needs: frozenset[Need]) -> frozenset[Piece]:
-    """The pieces a text holds when it holds `needs`: a whole word (a string of two letters
-    or more), or each three-character piece of a string (each character, when shorter)."""
-    out: set[Piece] = set()
+def _pieces(needs: frozenset[Need]) -> frozenset[str]:
+    """What a text holds when it holds `needs`: a whole word; the first (last) three letters
+    of a word that starts (ends) with a string of three letters or more; each character of
+    any other string."""
+    out: set[str] = set()
     for need in needs:
         if isinstance(need, tuple):
-            out.add(need[0])
-        elif len(need) >= 3:
-            out.update(zip(need, need[1:], need[2:], strict=False))
+            kind, word = need
+            if kind == "word":
+                out.add(word)
+            elif len(word) >= 3:
+                out.add(word[:3] if kind == "start" else word[-3:])
+            else:
+                out.update(word)
         else:
             out.update(need)
     return frozenset(out)
 
 
-def _rarity(piece: Piece) -> tuple[int, int, str]:
+def _rarity(piece: str) -> tuple[int, int, str]:
     """Higher is rarer; ties broken by the piece itself, so every process files alike."""
-    if isinstance(piece, str) and len(piece) == 1:
-        return (-1 if piece.isalnum() or piece in _PLAIN_CHARS else 2), 0, repr(piece)
-    if isinstance(piece, str):  # a whole word
-        return (1 if piece in _COMMON_WORD_SET else 3), len(piece), piece
-    common = piece in _COMMON_PIECES
-    return (0 if common else 2), sum(_RANK.get(ch, len(_COMMON)) for ch in piece), repr(piece)
+    if len(piece) == 1:
+        return (-1 if piece.isalnum() or piece in _PLAIN_CHARS else 2), 0, piece
+    common = piece in _COMMON_WORD_SET or piece in _COMMON_EDGES
+    return (0 if common else 1), len(piece), piece
 
 
-def _rarest(pieces: frozenset[Piece]) -> Piece:
+def _rarest(pieces: frozenset[str]) -> str:
     return max(pieces, key=_rarity)
 
 
-def _fewest(sets: list[frozenset[Piece]]) -> list[frozenset[Piece]]:
+def _fewest(sets: list[frozenset[str]]) -> list[frozenset[str]]:
     """`sets` without those holding all of another: a text holding the larger holds the
     smaller, so the larger never decides anything."""
-    out: list[frozenset[Piece]] = []
+    out: list[frozenset[str]] = []
     for s in sorted(set(sets), key=lambda s: (len(s), sorted(map(repr, s)))):
         if not any(o <= s for o in out):
             out.append(s)
@@ -109,7 +119,7 @@ class NeedsIndex(Generic[T]):
     def __init__(self, items: Sequence[T], needs: Sequence[Needs]) -> None:
         self._items = tuple(items)
         always = [False] * len(self._items)
-        filed: dict[Piece, dict[int, list[frozenset[Piece]]]] = {}
+        filed: dict[str, dict[int, list[frozenset[str]]]] = {}
         for i, sets in enumerate(needs):
             pieces = [_pieces(s) for s in sets]
             if not pieces or not all(pieces):
