@@ -244,30 +244,23 @@ class Scanner:
     Only patterns that cannot match the empty string are split: others run as they are.
     """
 
-    __slots__ = ("_runs", "_whole", "needs")
+    __slots__ = ("_runs", "_whole")
 
-    def __init__(
-        self, pattern: re.Pattern[str] | str, flags: int = 0, *, needs: bool = False
-    ) -> None:
+    def __init__(self, pattern: re.Pattern[str] | str, flags: int = 0) -> None:
         """`pattern` compiled, or its source and `flags`: the source is parsed once, here, and
         never compiled whole when the runs do without it (a `re.compile` of the source first
-        would parse it a second time and compile what the runs compile again). With `needs`,
-        what every match holds is worked out from the same parse (`needs_of`)."""
+        would parse it a second time and compile what the runs compile again)."""
         if isinstance(pattern, re.Pattern):
             source, flags, whole = pattern.pattern, pattern.flags, pattern
         else:
             source, whole = pattern, None
         self._runs: list[_Run] = []
         self._whole = whole  # searched when the pattern is not split into runs
-        self.needs: Needs = NOTHING  # (not worked out unless asked for)
         if _sre_parse is None or not isinstance(source, str) or flags & (re.IGNORECASE | re.LOCALE):
             self._whole = whole or re.compile(source, flags)
             return
         try:
-            tree = _sre_parse.parse(source, flags)
-            if needs:
-                self.needs = needs_of(tree)
-            self._runs = _runs(tree, flags, whole)
+            self._runs = _runs(source, flags, whole)
         except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
             self._whole = optimise(whole or re.compile(source, flags))
 
@@ -369,9 +362,10 @@ class _Run:
         return out
 
 
-def _runs(tree, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
-    """The runs of the parsed pattern `tree` (with `flags`); `whole`: the pattern compiled, if
-    it is, which a pattern of one run uses as the run's own."""
+def _runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
+    """The runs of the pattern `source` (with `flags`); `whole`: the pattern compiled, if it
+    is, which a pattern of one run uses as the run's own."""
+    tree = _sre_parse.parse(source, flags)
     state = tree.state
     if state.flags & (re.IGNORECASE | re.LOCALE):
         raise _Unsupported("case flag")
@@ -611,11 +605,17 @@ _ALNUM = _LETTERS | frozenset("0123456789")
 _MAX_CLASS_NEEDS = 16
 
 
-def needs_of(tree) -> Needs:
-    """What every match of the parsed pattern `tree` holds (see above)."""
-    if tree.state.flags & (re.IGNORECASE | re.LOCALE):
-        return NOTHING  # a literal "a" could match "A"
-    return _needs_seq(list(tree.data), left=False, right=False)
+def needs_of(source: str, flags: int = 0) -> Needs:
+    """What every match of the pattern `source` (with `flags`) holds (see above)."""
+    if _sre_parse is None or flags & (re.IGNORECASE | re.LOCALE):
+        return NOTHING
+    try:
+        tree = _sre_parse.parse(source, flags)
+        if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+            return NOTHING  # a literal "a" could match "A"
+        return _needs_seq(list(tree.data), left=False, right=False)
+    except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
+        return NOTHING
 
 
 def _needs_seq(items: list, *, left: bool, right: bool) -> Needs:

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from analysis import phrases as notation
-from analysis.harm_regex import Scanner
+from analysis.harm_regex import Needs, Scanner, needs_of
 from analysis.lazy_regex import LazyRegex
-from analysis.needs_index import NeedsIndex
+from analysis.needs_index import LazyNeedsIndex
 from analysis.rule_shapes import SHAPES
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "harm_rules.toml"
@@ -107,11 +108,12 @@ class RuleBook:
     # faster finders of `crime`, `not_crime`, `roles`, `sensitive` and `pupil` (harm_regex)
     scanners: dict[str, Scanner] = field(default_factory=dict, compare=False, repr=False)
     # the rules by what a text must hold for each to match (None: every rule is searched)
-    index: NeedsIndex[Rule] | None = field(default=None, compare=False, repr=False)
+    index: LazyNeedsIndex[Rule] | None = field(default=None, compare=False, repr=False)
 
-    def possible(self, folded: str) -> list[Rule] | tuple[Rule, ...]:
+    def possible(self, folded: str) -> Sequence[Rule]:
         """The rules that may match in `folded`, in order: every rule but those its text lacks
-        what they need for (`analysis.needs_index`), which find nothing there."""
+        what they need for (`analysis.needs_index`, once built: see `INDEX_AFTER`), which
+        find nothing there."""
         return self.rules if self.index is None else self.index.possible(folded)
 
     def first(self, name: str, text: str) -> tuple[int, int] | None:
@@ -197,7 +199,6 @@ def parse_rules(raw: dict) -> RuleBook:
     lex = {name: _words(v["words"]) for name, v in raw.get("lexicon", {}).items()}
     slots = _slots(raw)
     rules = []
-    needs = []
     for r in raw["rules"]:
         if "words" in r:
             body = _bounded(_words(r["words"]))
@@ -207,9 +208,6 @@ def parse_rules(raw: dict) -> RuleBook:
             body = _body(r, slots)
         unless = _body(r["unless"], slots) if r.get("unless") else None
         pattern = _compile(body)
-        # built from the source, with what every match holds (for the index)
-        scanner = Scanner(body, re.VERBOSE, needs=True)
-        needs.append(scanner.needs)
         rules.append(
             Rule(
                 name=r["name"],
@@ -221,7 +219,7 @@ def parse_rules(raw: dict) -> RuleBook:
                 needs_target=bool(r.get("needs_target", False)),
                 lexical="words" in r or "lexicon" in r,
                 feature=bool(r.get("feature", True)),
-                scanner=scanner,
+                scanner=pattern.scanner,
             )
         )
     d = raw["defamation"]
@@ -244,13 +242,23 @@ def parse_rules(raw: dict) -> RuleBook:
             for k, v in raw.get("require", {}).get("beside", {}).items()
         },
         not_evidence=frozenset(raw.get("evidence", {}).get("not_shown", ())),
-        index=NeedsIndex(rules, needs),
+        index=LazyNeedsIndex(rules, _rule_needs, after=INDEX_AFTER),
     )
     for name in ("crime", "not_crime", "roles", "sensitive", "pupil"):
         pattern = getattr(book, name)
         if pattern is not None:
             book.scanners[name] = pattern.scanner
     return book
+
+
+# Building the rules' index (parsing every rule again, working out its needs) costs about a
+# quarter of a second, and saves about 0.1 ms a field: a process builds it once it has searched
+# this many fields, so a run of a few posts does not pay for it.
+INDEX_AFTER = 1000
+
+
+def _rule_needs(rule: Rule) -> Needs:
+    return needs_of(rule.pattern.source, rule.pattern.flags)
 
 
 @lru_cache(maxsize=1)

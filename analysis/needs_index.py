@@ -24,7 +24,7 @@ hold `possible` to the patterns' own searches on every training post and on gene
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import itemgetter
 from typing import Generic, TypeVar
@@ -102,13 +102,11 @@ def _rarest(pieces: frozenset[str]) -> str:
 
 
 def _fewest(sets: list[frozenset[str]]) -> list[frozenset[str]]:
-    """`sets` without those holding all of another: a text holding the larger holds the
-    smaller, so the larger never decides anything."""
-    out: list[frozenset[str]] = []
-    for s in sorted(set(sets), key=lambda s: (len(s), sorted(map(repr, s)))):
-        if not any(o <= s for o in out):
-            out.append(s)
-    return out
+    """`sets` without repeats and without those holding a set of one piece that is there too:
+    a text holding the larger holds the smaller, so the larger never decides anything."""
+    single = {p for s in sets if len(s) == 1 for p in s}
+    out = {s for s in sets if len(s) == 1 or single.isdisjoint(s)}
+    return sorted(out, key=lambda s: (len(s), sorted(s)))
 
 
 class NeedsIndex(Generic[T]):
@@ -151,3 +149,35 @@ class NeedsIndex(Generic[T]):
     def always(self) -> int:
         """How many items are taken whatever the text holds."""
         return sum(self._always)
+
+
+class LazyNeedsIndex(Generic[T]):
+    """A `NeedsIndex` of `items` built the first time more than `after` texts have asked for
+    it (`needs` gives an item's needs then); before, every item is possible. Building it twice
+    from two threads at once is harmless: both build the same index, and either is kept."""
+
+    __slots__ = ("_after", "_asked", "_index", "_items", "_needs")
+
+    def __init__(self, items: Sequence[T], needs: Callable[[T], Needs], after: int = 0) -> None:
+        self._items = tuple(items)
+        self._needs = needs
+        self._after = after
+        self._asked = 0
+        self._index: NeedsIndex[T] | None = None
+
+    def possible(self, text: str) -> Sequence[T]:
+        """`NeedsIndex.possible`, once built; every item before."""
+        index = self._index
+        if index is None:
+            self._asked += 1
+            if self._asked <= self._after:
+                return self._items
+            index = self.build()
+        return index.possible(text)
+
+    def build(self) -> NeedsIndex[T]:
+        """The index, built now if it is not yet."""
+        index = self._index
+        if index is None:
+            index = self._index = NeedsIndex(self._items, [self._needs(i) for i in self._items])
+        return index

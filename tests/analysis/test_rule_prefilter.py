@@ -1,6 +1,6 @@
 """Skipping harm rules a text cannot match (`RuleBook.possible`, `analysis.needs_index`) only
 saves time: it never skips a rule that would have matched. Every rule that matches a text must
-be among the rules `possible` gives for it, on every training post, on the bench fixture's
+be among the rules the built index gives for it, on every training post, on the bench fixture's
 posts and on generated texts made of the rules' own words; `find_hits` must give exactly what
 searching every rule gives. And what `needs_of` says every match holds must be held by the
 text of every match, for generated patterns and texts."""
@@ -17,13 +17,15 @@ from hypothesis import strategies as st
 
 from analysis import harm_normalize
 from analysis.compare_rules import read_posts
-from analysis.harm_regex import NOTHING, Need, Needs, _sre_parse, needs_of
-from analysis.harm_rules import RULES_PATH, find_hits, load_rules
+from analysis.harm_regex import NOTHING, Need, Needs, needs_of
+from analysis.harm_rules import INDEX_AFTER, RULES_PATH, find_hits, load_rules, parse_rules
 from analysis.harm_text import fold
-from analysis.needs_index import NeedsIndex
+from analysis.needs_index import LazyNeedsIndex, NeedsIndex
 
 TRAIN = RULES_PATH.parent / "train"
 BOOK = load_rules()
+assert BOOK.index is not None
+INDEX = BOOK.index.build()
 EVERY_RULE = dataclasses.replace(BOOK, index=None)
 
 
@@ -38,7 +40,7 @@ def _training_fields() -> list[str]:
 
 def _check(text: str) -> tuple[int, int]:
     """Every rule that matches `text` is possible there; (rules matching, rules possible)."""
-    possible = BOOK.possible(text)
+    possible = INDEX.possible(text)
     names = {r.name for r in possible}
     matching = [r.name for r in BOOK.rules if r.spans(text)]
     missed = [name for name in matching if name not in names]
@@ -139,7 +141,7 @@ def test_no_rule_that_matches_is_skipped_on_generated_texts(texts: list[str], gl
 
 def test_the_index_skips_most_rules_on_an_ordinary_post() -> None:
     text = _field("Lovely sports day at the school today, the children had a great time.")
-    assert len(BOOK.possible(text)) < len(BOOK.rules) / 3
+    assert len(INDEX.possible(text)) < len(BOOK.rules) / 3
 
 
 # generated patterns: what `needs_of` says a match holds, against the text of each match
@@ -174,7 +176,7 @@ def _holds(text: str, needs: Needs) -> bool:
 @given(pattern=_PATTERN, texts=st.lists(_GEN_TEXT, min_size=1, max_size=5))
 def test_needs_hold_in_every_match(pattern: str, texts: list[str]) -> None:
     compiled = re.compile(pattern)
-    needs = needs_of(_sre_parse.parse(pattern, 0))
+    needs = needs_of(pattern)
     index = NeedsIndex(["p"], [needs])
     for text in texts:
         matches = list(compiled.finditer(text))
@@ -207,11 +209,25 @@ def test_needs_hold_in_every_match(pattern: str, texts: list[str]) -> None:
 )
 def test_needs_of_tricky_patterns(pattern: str, text: str) -> None:
     assert re.search(pattern, text), "the example must match"
-    needs = needs_of(_sre_parse.parse(pattern, 0))
+    needs = needs_of(pattern)
     assert _holds(text, needs), needs
     assert NeedsIndex(["p"], [needs]).possible(text) == ["p"]
 
 
 def test_a_case_blind_pattern_needs_nothing() -> None:
-    assert needs_of(_sre_parse.parse("(?i)abc", 0)) == NOTHING
-    assert needs_of(_sre_parse.parse("x(?i:abc)", 0)) == (frozenset({"x"}),)
+    assert needs_of("(?i)abc") == NOTHING
+    assert needs_of("abc", re.IGNORECASE) == NOTHING
+    assert needs_of("x(?i:abc)") == (frozenset({"x"}),)
+
+
+def test_the_index_is_built_only_after_many_fields() -> None:
+    # a run of a few posts does not pay for building it (start-up); every rule is searched
+    with RULES_PATH.open("rb") as f:
+        book = parse_rules(tomllib.load(f))
+    assert isinstance(book.index, LazyNeedsIndex)
+    text = _field("Lovely sports day at the school today.")
+    for _ in range(INDEX_AFTER):
+        assert list(book.possible(text)) == list(book.rules)
+    assert book.index._index is None
+    assert len(book.possible(text)) < len(book.rules) / 3
+    assert book.index._index is not None
