@@ -580,3 +580,181 @@ def _required_item(op, av) -> tuple[frozenset[str] | None, frozenset[str] | None
     if op in (c.NOT_LITERAL, c.ANY, c.GROUPREF, c.GROUPREF_EXISTS, c.CATEGORY):
         return None, None
     raise _Unsupported(op)
+
+
+# What every match holds, for skipping a pattern in a text that cannot hold a match: sets of
+# needs, where every match holds every need of at least one set (a set with nothing in it:
+# nothing is known). A need is a string the match holds (`str`), or a string of the letters a-z
+# with no letter a-z before it, after it or both: ("start", s), ("end", s) or ("word", s), so
+# that the text holds a run of a-z starting with it, ending with it or equal to it. Worked out
+# from the parsed pattern: consecutive literal characters make a string (a look-around between
+# them consumes nothing, so they stay side by side), bounded where what precedes or follows it
+# cannot be a letter (a look-behind `(?<![a-z])`, a space, the pattern's edge where its context
+# says so); a class of a few symbols or emoji needs one of them; an alternation needs what one
+# of its alternatives needs (their sets together); a sequence, what each of its items needs
+# (every set of one joined with every set of the next); a repeat, what its body needs when it
+# must occur at least once. Anything else (a class holding letters or digits, `.`, a
+# back-reference) adds nothing. Beyond `_MAX_SETS` sets the extra needs are left out: fewer
+# needs are still true of every match.
+Need = str | tuple[str, str]
+Needs = tuple[frozenset[Need], ...]
+NOTHING: Needs = (frozenset(),)
+_MAX_SETS = 4000
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ALNUM = _LETTERS | frozenset("0123456789")
+_MAX_CLASS_NEEDS = 16
+
+
+def needs_of(source: str, flags: int = 0) -> Needs:
+    """What every match of the pattern `source` (with `flags`) holds (see above)."""
+    if _sre_parse is None or flags & (re.IGNORECASE | re.LOCALE):
+        return NOTHING
+    try:
+        tree = _sre_parse.parse(source, flags)
+        if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+            return NOTHING  # a literal "a" could match "A"
+        return _needs_seq(list(tree.data), left=False, right=False)
+    except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
+        return NOTHING
+
+
+def _needs_seq(items: list, *, left: bool, right: bool) -> Needs:
+    """`left`, `right`: is the character before (after) the sequence never a letter a-z?"""
+    sets = NOTHING
+    run: list[str] = []
+    run_left = False
+    run_end = 0  # the index after the run's last character
+    bound = left  # the character before the current position is never a letter
+    for k, (op, av) in enumerate(items):
+        chars = _chars(op, av) if op in (_c.LITERAL, _c.IN) else None
+        if chars is not None and len(chars) == 1:
+            if not run:
+                run_left = bound
+            run.extend(chars)
+            run_end = k + 1
+            bound = not (chars & _LETTERS)
+            continue
+        if op in (_c.ASSERT, _c.ASSERT_NOT, _c.AT):
+            bound = bound or _bounds_before(op, av)
+            continue
+        if run:
+            after = _bounded_after(items, run_end, right)
+            sets = _joined(sets, _run_needs(run, run_left, after))
+            run = []
+        if chars is not None and len(chars) <= _MAX_CLASS_NEEDS and not chars & _ALNUM:
+            # one of a few symbols or emoji (`(?:😂|🤣)` is parsed as a class)
+            sets = _joined(sets, tuple(frozenset((ch,)) for ch in sorted(chars)))
+            bound = True
+            continue
+        sets = _joined(sets, _needs_item(op, av, bound, _bounded_after(items, k + 1, right)))
+        bound = _no_letter(op, av, last=True)
+    if run:
+        sets = _joined(sets, _run_needs(run, run_left, _bounded_after(items, run_end, right)))
+    return sets
+
+
+def _run_needs(run: list[str], left: bool, right: bool) -> Needs:
+    text = "".join(run)
+    need: Need = text
+    if (left or right) and len(text) >= 2 and _LETTERS.issuperset(text):
+        need = ("word" if left and right else "start" if left else "end", text)
+    return (frozenset((need,)),)
+
+
+def _needs_item(op, av, left: bool, right: bool) -> Needs:
+    c = _c
+    if op is c.BRANCH:
+        out: dict[frozenset[Need], None] = {}
+        for alt in av[1]:
+            sets = _needs_seq(list(alt), left=left, right=right)
+            if frozenset() in sets:
+                return NOTHING  # an alternative that needs nothing
+            out.update(dict.fromkeys(sets))
+            if len(out) > _MAX_SETS:
+                return NOTHING
+        return tuple(out)
+    if op is c.SUBPATTERN:
+        if (av[1] | av[2]) & (re.IGNORECASE | re.LOCALE):
+            return NOTHING
+        return _needs_seq(list(av[3]), left=left, right=right)
+    if op is c.ATOMIC_GROUP:
+        return _needs_seq(list(av), left=left, right=right)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        once = av[0] == av[1] == 1  # otherwise a copy may sit beside another
+        return _needs_seq(list(av[2]), left=left and once, right=right and once)
+    return NOTHING
+
+
+def _bounds_before(op, av) -> bool:
+    """Does a zero-width item say the character before it is not a letter a-z?"""
+    if op is _c.AT:
+        return av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+    return op is _c.ASSERT_NOT and av[0] == -1 and _letters_excluded(av[1])
+
+
+def _bounded_after(items: list, k: int, right: bool) -> bool:
+    """Is the character after position `k` of `items` (before item `k`) never a letter?"""
+    for op, av in items[k:]:
+        if op is _c.AT:
+            if av in (_c.AT_END, _c.AT_END_STRING):
+                return True
+            continue
+        if op is _c.ASSERT_NOT and av[0] == 1 and _letters_excluded(av[1]):
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue
+        return _no_letter(op, av)
+    return right
+
+
+def _letters_excluded(sub) -> bool:
+    """Is the look-around `sub` one character of a class holding every letter a-z?"""
+    if len(sub.data) != 1:
+        return False
+    op, av = sub.data[0]
+    chars = _chars(op, av) if op in (_c.LITERAL, _c.IN) else None
+    return chars is not None and chars >= _LETTERS
+
+
+def _no_letter(op, av, last: bool = False) -> bool:
+    """Is the first character `op` consumes (the last, with `last`) never a letter a-z?"""
+    c = _c
+    if op is c.LITERAL:
+        return chr(av) not in _LETTERS
+    if op is c.IN:
+        for iop, iav in av:
+            if iop is c.LITERAL and chr(iav) in _LETTERS:
+                return False
+            if iop is c.RANGE and not (iav[1] < ord("a") or iav[0] > ord("z")):
+                return False
+            if iop is c.CATEGORY and iav not in (c.CATEGORY_SPACE, c.CATEGORY_DIGIT):
+                return False
+            if iop not in (c.LITERAL, c.RANGE, c.CATEGORY):
+                return False  # NEGATE and the rest
+        return True
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _edge_no_letter(list(av[2]), last)
+    if op is c.SUBPATTERN:
+        return _edge_no_letter(list(av[3]), last)
+    if op is c.BRANCH:
+        return all(_edge_no_letter(list(alt), last) for alt in av[1])
+    return False
+
+
+def _edge_no_letter(items: list, last: bool) -> bool:
+    if not items:
+        return False
+    op, av = items[-1 if last else 0]
+    return _no_letter(op, av, last=last)
+
+
+def _joined(a: Needs, b: Needs) -> Needs:
+    """What a match of A then B holds: a set of A's with a set of B's (A's alone, when the
+    pairs would be too many)."""
+    if b == NOTHING:
+        return a
+    if a == NOTHING:
+        return b
+    if len(a) * len(b) > _MAX_SETS:
+        return a
+    return tuple(dict.fromkeys(x | y for x in a for y in b))
