@@ -132,9 +132,9 @@ MIN_DF = 2
 # a real comment counts this much of a school post: there are 24,000 of them and they are not
 # about schools, so at full weight they would drown the school posts' sense of a complaint.
 # The rule: keep the real comments at about a third of the training weight as school posts are
-# added. 0.3 until harm-9 (12,400 school posts); 0.4 for harm-10 (18,100); 0.5 since harm-11
+# added. 0.3 until harm-9 (12,400 school posts); 0.4 for harm-10 (18,100); 0.5 for harm-11
 # (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
-# rose from 2.6 % to 2.9 %; at 0.5 it is 35 % and 2.7 %, every school figure the same); 0.55
+# rose from 2.6 % to 2.9 %; at 0.5 it was 35 % and 2.6 %, every school figure the same); 0.55
 # since harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %; set
 # by the rule before training, not after looking at the held-out figure)
 REAL_WEIGHT = 0.55
