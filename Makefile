@@ -39,8 +39,11 @@ lint: setup
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 
+# -n auto: pytest-xdist runs the tests on every core (each worker its own process, ports and
+# temporary folders); the longest tests (the shipped model's rebuild, the real Prefect servers)
+# then run beside the rest instead of after them
 test: lint
-	$(RUN) pytest -q
+	$(RUN) pytest -q -n auto
 
 format: setup
 	$(RUN) ruff format .

@@ -6,7 +6,11 @@ match on the normalised text is also a span of the original and can be shown as 
 - leetspeak and digit substitution inside words: "k1ll" -> "kill", "5t4b" -> "stab",
   "sh00t" -> "shoot" (only where a digit or symbol stands between letters, so "y10", "3pm",
   "4x4" and "2nd" stay as they are);
-- spaced-out letters: "k i l l" -> "kill   ", "d.i.e" -> "die  ";
+- spaced-out letters: "k i l l" -> "kill   ", "d.i.e" -> "die  "; where words are spaced out
+  and kept apart by two spaces, every such word, however short: "d e a t h  t o  x" ->
+  "death      to   x";
+- short words written in leetspeak with the digit at the end or the start, from a fixed list:
+  "th3" -> "the", "w3" -> "we", "1n" -> "in" (other digits at the ends stay: "y10", "3pm");
 - stretched letters: "diiiie" -> "die   ", "killlll" -> "kill   " (a run of three or more of
   a letter becomes one, or two for letters often written double, the spaces after the word);
 - emoji variation selectors, which follow a weapon emoji in some keyboards, become spaces;
@@ -31,6 +35,25 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "
 _LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
 _LEET_INSIDE = re.compile(r"[a-z][0-9@$!]+[a-z]")  # a quick look first: most posts have none
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
+# a post that spaces out every letter and keeps its words apart with two spaces: each spaced
+# word between two-space gaps (or the ends of a line) is one word, however short ("t o")
+_SPACED_WORD = re.compile(r"(?:^|(?<=\s\s))(?:[a-z] )+[a-z](?=\s\s|\s*$)", re.M)
+_SPACED_STYLE = re.compile(r"(?:[a-z] ){2,}[a-z]  |  (?:[a-z] ){2,}[a-z]")
+# short words whose digit sits at an end, so `_LEET_WORD` cannot tell them from "y10": only
+# these, where the word is certain
+_LEET_SHORT = {
+    "th3": "the",
+    "w3": "we",
+    "h3": "he",
+    "sh3": "she",
+    "1n": "in",
+    "0n": "on",
+    "0f": "of",
+    "1t": "it",
+    "th4t": "that",
+    "wh0": "who",
+}
+_LEET_SHORT_WORD = re.compile(r"(?<![a-z0-9@$!])(?:" + "|".join(_LEET_SHORT) + r")(?![a-z0-9@$!])")
 _SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
 _STARRED = re.compile(r"[a-z]+\*+[a-z]+")  # "sh*nk", "k*ll": letters hidden inside a word
 
@@ -60,7 +83,17 @@ def _unspace(m: re.Match[str]) -> str:
         head, run, letters = run[:2], run[2:], letters[1:]
     if len(letters) >= 5 and letters[-1] in _LONE_LAST:
         tail, run, letters = run[-2:], run[:-2], letters[:-1]
-    return head + letters + " " * (len(run) - len(letters)) + tail
+    return head + _squeezed(run) + tail
+
+
+def _squeezed(run: str) -> str:
+    """ "k i l l" -> "kill   ": the letters, then spaces for the length."""
+    letters = run[::2]
+    return letters + " " * (len(run) - len(letters))
+
+
+def _unspace_word(m: re.Match[str]) -> str:
+    return _squeezed(m.group(0))
 
 
 _RUN = re.compile(r"([a-z])\1{2,}")
@@ -95,7 +128,11 @@ def for_rules(folded: str) -> str:
         text = _STRETCHED_WORD.sub(_unstretch, text)
     if _LEET_INSIDE.search(text):
         text = _LEET_WORD.sub(_unleet, text)
+    if _LEET_SHORT_WORD.search(text):
+        text = _LEET_SHORT_WORD.sub(lambda m: _LEET_SHORT[m.group(0)], text)
     if " " in text or "." in text:
+        if "  " in text and _SPACED_STYLE.search(text):
+            text = _SPACED_WORD.sub(_unspace_word, text)
         text = _SPACED.sub(_unspace, text)
     return text
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from analysis.harm_model import HarmModel, feature_values, load_model, pack
 from schoolwatch.config import SchoolConfig, parse_config
@@ -126,6 +127,21 @@ WRITERS = (
     "braidmoyle",
     "itchenford",
     "addiscroft",
+    # harm-13: fourteen more schools
+    "marlstone",
+    "heatonbrook",
+    "drumlagh",
+    "tynefold",
+    "penwithy",
+    "cwmgarth",
+    "saltwell_green",
+    "shettleburn",
+    "ketchby",
+    "saffronmede",
+    "wickfordham",
+    "fenmarsh_drove",
+    "hulmefold",
+    "kinbrae",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -135,9 +151,10 @@ MIN_DF = 2
 # added. 0.3 until harm-9 (12,400 school posts); 0.4 for harm-10 (18,100); 0.5 for harm-11
 # (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
 # rose from 2.6 % to 2.9 %; at 0.5 it was 35 % and 2.6 %, every school figure the same); 0.55
-# since harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %; set
-# by the rule before training, not after looking at the held-out figure)
-REAL_WEIGHT = 0.55
+# for harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %);
+# 0.65 since harm-13 (31,400: at 0.55 30 %, at 0.65 33 %). Each was set by the rule before
+# training, not after looking at the held-out figure
+REAL_WEIGHT = 0.65
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)
@@ -334,8 +351,11 @@ def build() -> bytes:
     examples += load_real_comments()
     signals = [signals_of(e) for e in examples]
     rows = [f for f, _ in signals]
-    model = train(examples, rows, real_weight=REAL_WEIGHT)
-    model["calibration"] = calibrate(examples, rows, [r for _, r in signals])
+    # BLAS splits its sums across as many threads as it is given, and the last digits of the
+    # weights follow the split: one thread gives the same file wherever it is built
+    with threadpool_limits(limits=1):
+        model = train(examples, rows, real_weight=REAL_WEIGHT)
+        model["calibration"] = calibrate(examples, rows, [r for _, r in signals])
     return render(model)
 
 

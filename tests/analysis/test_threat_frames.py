@@ -105,6 +105,14 @@ def test_normalising_keeps_every_position(text: str) -> None:
         ("u k i l l", "u kill   "),  # a lone "u" beside a spaced word stays a word
         ("k i l l u", "kill    u"),
         ("a s a p", "asap   "),
+        # words spaced out and kept apart by two spaces: every word, however short
+        ("d e a t h  t o  xs", "death      to   xs"),
+        ("k i l l  u r s e l f  miss", "kill     urself       miss"),
+        ("grade a  b or c", "grade a  b or c"),  # no spaced-out word: nothing to undo
+        # short leetspeak words with the digit at an end, from a fixed list
+        ("k1ll th3 n3w g1rl 1n 4b", "kill the new girl in 4b"),
+        ("w3 g0t gunz", "we got gunz"),
+        ("y10 in 3b at 3pm", "y10 in 3b at 3pm"),
     ],
 )
 def test_disguises_undone(text: str, expected: str) -> None:
