@@ -363,7 +363,8 @@ def _model_says(cat: str, p: float, signals: set[str], book: RuleBook) -> bool:
 def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str], p: float) -> bool:
     """Does the post carry one of the cues a model-only `cat` (model probability `p`) needs
     (rules file `[require]`, and `[require.beside]` when a more serious category was already
-    chosen)?"""
+    chosen)? Without its `[require]` cue, a category may still be set when the model is as
+    sure as the rules file's `<category>_without_cue` threshold asks (none: never)."""
     if cat == "threat":
         # a model-only threat is not one that counter-evidence (sport, a game, an exam, the
         # writer themself, a quotation, a news report) sets aside, unless the model is very sure
@@ -371,7 +372,8 @@ def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str], p: float)
         # model must also be surer (`threat_without_cue`)
         return "#countered" not in cues or p >= book.thresholds.get("threat_despite_counter", 1.0)
     needed = book.requires.get(cat)
-    if needed and not any(f in cues for f in needed):
+    uncued = bool(needed) and not any(f in cues for f in needed or ())
+    if uncued and p < book.thresholds.get(cat + "_without_cue", 1.0):
         return False
     for first in chosen:
         extra = book.requires_beside.get(first, {}).get(cat)

@@ -486,10 +486,26 @@ def test_rules_file_is_consistent() -> None:
     book = load_rules()
     signals = {"figurative", "reported", "opinion", "praise", "question", "notice", "forward"}
     assert {r.category for r in book.rules} <= set(CATEGORIES) | signals
-    extra = {"threat_without_cue", "threat_despite_counter"}
+    extra = {"threat_without_cue", "threat_despite_counter", "defamation_without_cue"}
     assert set(book.thresholds) == set(CATEGORIES) | extra
     assert all(0 < t < 1 for t in book.thresholds.values())
     assert len({r.name for r in book.rules}) == len(book.rules)
+    # a category's `_without_cue` threshold asks more of the model than its own
+    for name, value in book.thresholds.items():
+        if name.endswith("_without_cue"):
+            assert value > book.thresholds[name.removesuffix("_without_cue")]
+
+
+def test_a_model_only_defamation_without_a_cue_needs_a_surer_model() -> None:
+    # "everyone knows where the trip money went" names no crime: the model alone must be as
+    # sure as `defamation_without_cue`; with a crime word its own threshold is enough
+    from analysis.harm_rules import load_rules
+
+    book = load_rules()
+    sure = book.thresholds["defamation_without_cue"]
+    assert harm._cued("defamation", set(), book, [], sure)
+    assert not harm._cued("defamation", set(), book, [], sure - 0.01)
+    assert harm._cued("defamation", {"#crime"}, book, [], book.thresholds["defamation"])
 
 
 @pytest.mark.parametrize(
