@@ -371,9 +371,9 @@ def _cued(cat: str, cues: set[str], book: RuleBook, chosen: list[str], p: float)
         # (`threat_despite_counter`); without a word of serious violence, a weapon or death the
         # model must also be surer (`threat_without_cue`)
         return "#countered" not in cues or p >= book.thresholds.get("threat_despite_counter", 1.0)
-    needed = book.requires.get(cat)
-    uncued = bool(needed) and not any(f in cues for f in needed or ())
-    if uncued and p < book.thresholds.get(cat + "_without_cue", 1.0):
+    needed = book.requires.get(cat, ())
+    sure = p >= book.thresholds.get(cat + "_without_cue", 1.0)
+    if needed and not any(f in cues for f in needed) and not sure:
         return False
     for first in chosen:
         extra = book.requires_beside.get(first, {}).get(cat)
