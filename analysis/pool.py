@@ -38,6 +38,8 @@ from schoolwatch.models import Assessment, Post
 
 POOL_MIN_POSTS = 2000  # smaller batches stay in this process (see the module docstring)
 CHUNK_POSTS = 200  # posts per task sent to a worker, at most: at least 4 tasks per worker
+# how often a wait for a worker's answer checks that the workers are still alive (seconds)
+WAIT_SLICE = 0.5
 _PRELOAD = "analysis.pool_preload"  # imported by the fork server: loads the classifier there
 
 _load_error: Exception | None = None  # in a worker: why its initializer could not load it
@@ -146,7 +148,7 @@ class AssessPool:
         chunks = [light[i : i + size] for i in range(0, len(light), size)]
         try:
             futures = [executor.submit(_assess_chunk, chunk, schools) for chunk in chunks]
-            return [a for future in futures for a in future.result()]
+            return [a for future in futures for a in self.result(future)]
         except BrokenProcessPool:  # a worker died (out of memory?): the batch is still assessed
             self.close()
             return assess_posts(posts, schools)
@@ -162,6 +164,30 @@ class AssessPool:
         assert executor is not None
         needed = {p.school_id: schools[p.school_id] for p in posts}
         return executor.submit(_assess_chunk, _light(posts), needed)
+
+    def result(self, future: Future[list[Assessment]]) -> list[Assessment]:
+        """`future.result()`, except that a worker found dead while waiting raises
+        `BrokenProcessPool` within `WAIT_SLICE` seconds. The executor marks the futures it
+        holds when a worker dies, but a task submitted while it is doing so can be missed
+        (CPython 3.11: the daily flow submits each source's posts as they arrive), and waiting
+        on that one would never end."""
+        while True:
+            try:
+                return future.result(timeout=WAIT_SLICE)
+            except TimeoutError:
+                if self._lost_a_worker():
+                    raise BrokenProcessPool("a worker process died") from None
+
+    def _lost_a_worker(self) -> bool:
+        executor = self._executor
+        if executor is None:
+            return True  # closed meanwhile: nothing will answer
+        # the executor's own record of a death, and its worker processes (attributes of
+        # CPython's ProcessPoolExecutor, read only; absent, only the future is waited on)
+        if getattr(executor, "_broken", False):
+            return True
+        processes = dict(getattr(executor, "_processes", None) or {})
+        return any(not p.is_alive() for p in processes.values())
 
     @property
     def started(self) -> bool:

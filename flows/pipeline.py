@@ -107,7 +107,7 @@ class AssessAsFetched:
                 rest += r.posts
                 continue
             try:
-                answers.append([a for future in entry[1] for a in future.result()])
+                answers.append([a for future in entry[1] for a in self.pool.result(future)])
             except BrokenProcessPool:  # a worker died: these posts are assessed here instead
                 answers.append(assess_posts(r.posts, self.schools))
         done = iter(self.pool.assess(rest, self.schools) if rest else [])

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +90,34 @@ def test_small_batches_stay_in_this_process():
         assert pool.started
     finally:
         pool.close()
+
+
+def test_a_wait_for_an_answer_ends_when_the_workers_are_dead():
+    # a task the executor lost track of as its worker died (a race in CPython 3.11 when the
+    # daily flow submits a source's posts just then) must not be waited on for ever
+    posts, schools = _training_posts(4)
+    pool = AssessPool(workers=2, min_posts=1)
+    outcome: list[BaseException] = []
+    try:
+        assert pool.assess(posts, schools) == assess_posts(posts, schools)  # workers are up
+        for child in multiprocessing.active_children():
+            if child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+        orphan: Future = Future()  # never given to the executor: nothing will answer it
+
+        def wait() -> None:
+            try:
+                pool.result(orphan)
+            except BaseException as e:  # the test inspects what was raised
+                outcome.append(e)
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        waiter.join(timeout=60)
+        assert not waiter.is_alive(), "the wait on a dead pool never ended"
+    finally:
+        pool.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], BrokenProcessPool)
 
 
 def test_the_workers_start_once_a_big_batch_is_in_sight():
