@@ -52,8 +52,16 @@ _LEET_SHORT = {
     "1t": "it",
     "th4t": "that",
     "wh0": "who",
+    "g0": "go",
+    "4r3": "are",
 }
 _LEET_SHORT_WORD = re.compile(r"(?<![a-z0-9@$!])(?:" + "|".join(_LEET_SHORT) + r")(?![a-z0-9@$!])")
+
+
+def _short_word(m: re.Match[str]) -> str:
+    return _LEET_SHORT[m.group(0)]
+
+
 _SELECTORS = str.maketrans({"\ufe0f": " ", "\u200d": " "})
 _STARRED = re.compile(r"[a-z]+\*+[a-z]+")  # "sh*nk", "k*ll": letters hidden inside a word
 
@@ -128,8 +136,7 @@ def for_rules(folded: str) -> str:
         text = _STRETCHED_WORD.sub(_unstretch, text)
     if _LEET_INSIDE.search(text):
         text = _LEET_WORD.sub(_unleet, text)
-    if _LEET_SHORT_WORD.search(text):
-        text = _LEET_SHORT_WORD.sub(lambda m: _LEET_SHORT[m.group(0)], text)
+    text = _LEET_SHORT_WORD.sub(_short_word, text)
     if " " in text or "." in text:
         if "  " in text and _SPACED_STYLE.search(text):
             text = _SPACED_WORD.sub(_unspace_word, text)

@@ -142,6 +142,21 @@ WRITERS = (
     "fenmarsh_drove",
     "hulmefold",
     "kinbrae",
+    # harm-14: fourteen more schools
+    "swinbrook",
+    "wearholme",
+    "oldcastle_moor",
+    "tamarsea",
+    "blackmere_sands",
+    "strathglen",
+    "wolverleigh",
+    "dunmarch",
+    "grimsholt",
+    "coventon",
+    "tiddbay",
+    "ashwick",
+    "wightcombe",
+    "kettlesby",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -152,9 +167,10 @@ MIN_DF = 2
 # (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
 # rose from 2.6 % to 2.9 %; at 0.5 it was 35 % and 2.6 %, every school figure the same); 0.55
 # for harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %);
-# 0.65 since harm-13 (31,400: at 0.55 30 %, at 0.65 33 %). Each was set by the rule before
-# training, not after looking at the held-out figure
-REAL_WEIGHT = 0.65
+# 0.65 for harm-13 (31,400: at 0.55 30 %, at 0.65 33 %); 0.75 since harm-14 (35,800: at 0.7
+# 32 %, at 0.75 34 %; an interim model with half of harm-14's new schools used 0.7 by the same
+# rule). Each was set by the rule before training, not after looking at the held-out figure
+REAL_WEIGHT = 0.75
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)
