@@ -61,7 +61,7 @@ def collect(real_dir: Path | None) -> dict[str, list[tuple[str, float, bool]]]:
     fict = []
     for posts in sorted(EVAL_DIR.glob("*_posts.jsonl")):
         name = posts.name.removesuffix("_posts.jsonl")
-        cfg = load_config(next(EVAL_DIR.glob(f"{name}_*.toml")))
+        cfg = load_config(next(EVAL_DIR.glob(f"{name}_school*.toml")))
         fict.extend(points(cfg, load_labelled(posts)))
     sets["adversarial fictional sets"] = fict
     if real_dir is not None and (real_dir / "train.jsonl").exists():

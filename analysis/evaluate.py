@@ -468,7 +468,7 @@ def suite(dev_dir: Path | None, real_dir: Path | None) -> dict[str, Any]:
         out["sets"]["dev"] = fictional_figures(cfg, load_labelled(dev_dir / "dev_posts.jsonl"))
     for posts in sorted(EVAL_DIR.glob("*_posts.jsonl")):
         name = posts.name.removesuffix("_posts.jsonl")
-        cfg = load_config(next(EVAL_DIR.glob(f"{name}_*.toml")))
+        cfg = load_config(next(EVAL_DIR.glob(f"{name}_school*.toml")))
         out["sets"][f"adversarial:{name}"] = fictional_figures(cfg, load_labelled(posts))
     if real_dir is not None and (real_dir / "train.jsonl").exists():
         cfg = load_config(real_comments.SCHOOL_CONFIG)

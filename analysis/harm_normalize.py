@@ -54,6 +54,7 @@ _LEET_SHORT = {
     "wh0": "who",
     "g0": "go",
     "4r3": "are",
+    "t0": "to",
 }
 _LEET_SHORT_WORD = re.compile(r"(?<![a-z0-9@$!])(?:" + "|".join(_LEET_SHORT) + r")(?![a-z0-9@$!])")
 

@@ -157,6 +157,28 @@ WRITERS = (
     "ashwick",
     "wightcombe",
     "kettlesby",
+    # harm-15: twenty-one more schools
+    "carrbeck",
+    "sandholme",
+    "derwenthay",
+    "gowerbrook",
+    "skallavoe",
+    "leysmoor",
+    "glenarva",
+    "brackenfold",
+    "kelvinshaw",
+    "norbridge",
+    "wrayfleet",  # written as "fenwold"; renamed beside the older school of that name
+    "penhallow",
+    "marshgate",
+    "thornhaugh",
+    "ravensby",
+    "hollowmere",
+    "cefnllyn",
+    "bramblegate",
+    "lochanbeg",
+    "avonleigh",
+    "mossbury",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -167,10 +189,12 @@ MIN_DF = 2
 # (22,700: at 0.4 their share fell to 30 % and clean real comments flagged at medium or above
 # rose from 2.6 % to 2.9 %; at 0.5 it was 35 % and 2.6 %, every school figure the same); 0.55
 # for harm-12 (27,100 school posts: at 0.5 their share would be 31 %, at 0.55 it is 33 %);
-# 0.65 for harm-13 (31,400: at 0.55 30 %, at 0.65 33 %); 0.75 since harm-14 (35,800: at 0.7
+# 0.65 for harm-13 (31,400: at 0.55 30 %, at 0.65 33 %); 0.75 for harm-14 (35,800: at 0.7
 # 32 %, at 0.75 34 %; an interim model with half of harm-14's new schools used 0.7 by the same
-# rule). Each was set by the rule before training, not after looking at the held-out figure
-REAL_WEIGHT = 0.75
+# rule); 0.9 since harm-15 (42,300: at 0.85 32 %, at 0.9 33 %; two interim models with a third
+# and two thirds of harm-15's new schools used 0.75 and 0.85 by the same rule). Each was set by
+# the rule before training, not after looking at the held-out figure
+REAL_WEIGHT = 0.9
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)
@@ -195,9 +219,18 @@ class Example:
     informs: frozenset[str] | None = None
 
 
+def school_file(root: Path, name: str) -> Path:
+    """The school file of corpus `name`: `<name>_school.toml` (or `_schools.toml`), never
+    another corpus's whose name starts with the same word (`<name>_park_school.toml`)."""
+    found = sorted(root.glob(f"{name}_school*.toml"))
+    if not found:
+        raise FileNotFoundError(f"{root}: no {name}_school.toml for {name}_posts.jsonl")
+    return found[0]
+
+
 def load_corpus(name: str, root: Path = TRAIN) -> list[Example]:
     """Labelled posts of one training corpus, with their school configs."""
-    cfg_path = next(root.glob(f"{name}_*.toml"))
+    cfg_path = school_file(root, name)
     schools = {s.id: s for s in parse_config(cfg_path.read_text(encoding="utf-8")).schools}
     out = []
     for line in (root / f"{name}_posts.jsonl").read_text(encoding="utf-8").splitlines():

@@ -74,10 +74,11 @@ def _schools(config_path: Path) -> dict[str, SchoolConfig]:
 
 
 def _labelled(folder: Path) -> Iterator[tuple[Path, Path]]:
-    """Each `<name>_posts.jsonl` in `folder` with its school file (`<name>_*.toml`)."""
+    """Each `<name>_posts.jsonl` in `folder` with its school file (`<name>_school.toml` or
+    `<name>_schools.toml`; not another set's `<name>_park_school.toml`)."""
     for posts in sorted(folder.glob("*_posts.jsonl")):
         name = posts.name.removesuffix("_posts.jsonl")
-        schools = sorted(folder.glob(f"{name}_*.toml"))
+        schools = sorted(folder.glob(f"{name}_school*.toml"))
         if schools:
             yield posts, schools[0]
 

@@ -112,6 +112,7 @@ def test_normalising_keeps_every_position(text: str) -> None:
         # short leetspeak words with the digit at an end, from a fixed list
         ("k1ll th3 n3w g1rl 1n 4b", "kill the new girl in 4b"),
         ("w3 g0t gunz", "we got gunz"),
+        ("d3@th t0 xs", "death to xs"),
         ("y10 in 3b at 3pm", "y10 in 3b at 3pm"),
     ],
 )
