@@ -14,6 +14,7 @@ from __future__ import annotations
 import _thread
 import os
 import signal
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -22,6 +23,9 @@ from flows.local_server import LocalServer, ServerError, answers
 from schoolwatch.config import Config, ScheduleConfig
 
 WATCH_EVERY_S = 2.0
+# after the server dies, how long Prefect's own shutdown may take before the process ends anyway
+# (its runner can keep retrying the dead API for minutes on a busy machine)
+SHUTDOWN_GRACE_S = 20.0
 
 
 def serve(cfg: Config, config_path: Path) -> None:
@@ -57,10 +61,14 @@ def serve(cfg: Config, config_path: Path) -> None:
         status = server.exited()
         server.stop()
     if status is not None:
-        raise ServerError(
-            f"the local Prefect server stopped (status {status}), so schoolwatch serve stopped "
-            f"too; see {server.log_path}, then start schoolwatch serve again"
-        )
+        raise ServerError(_stopped(server, status))
+
+
+def _stopped(server: LocalServer, status: int) -> str:
+    return (
+        f"the local Prefect server stopped (status {status}), so schoolwatch serve stopped "
+        f"too; see {server.log_path}, then start schoolwatch serve again"
+    )
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -68,10 +76,15 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 
 
 def _watch(server: LocalServer, stopping: threading.Event) -> None:
-    """Interrupt the serving main thread if the server dies."""
+    """Interrupt the serving main thread if the server dies; if Prefect's shutdown has not
+    ended it within `SHUTDOWN_GRACE_S`, end the process with the same one line and status 1."""
     while not stopping.wait(WATCH_EVERY_S):
-        if server.exited() is not None:
+        status = server.exited()
+        if status is not None:
             _thread.interrupt_main()
+            if not stopping.wait(SHUTDOWN_GRACE_S):
+                print(f"schoolwatch: {_stopped(server, status)}", file=sys.stderr, flush=True)
+                os._exit(1)
             return
 
 
