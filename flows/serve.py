@@ -42,8 +42,10 @@ def serve(cfg: Config, config_path: Path) -> None:
         _serve_deployments(cfg.schedule, config_path)
         return
     server = LocalServer(cfg.warehouse.path.parent / "prefect", cfg.schedule.server_port)
-    # until Prefect's runner installs its own handler, SIGTERM stops us (and so the server) too
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # until Prefect's runner installs its own handler, SIGTERM stops the server and us at once:
+    # an exception raised from the handler could land inside a library that wraps it (Prefect's
+    # import turned one into a pydantic error and exit status 1)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_now(server))
     stopping = threading.Event()
     try:
         server.start()
@@ -71,8 +73,10 @@ def _stopped(server: LocalServer, status: int) -> str:
     )
 
 
-def _exit_on_sigterm(_signum: int, _frame: object) -> None:
-    raise SystemExit(0)
+def _stop_now(server: LocalServer) -> None:
+    sys.stdout.flush()
+    server.stop()
+    os._exit(0)
 
 
 def _watch(server: LocalServer, stopping: threading.Event) -> None:

@@ -220,6 +220,25 @@ def test_serve_starts_a_local_server_whose_scheduler_fires(tmp_path: Path, proce
     assert not api.healthy()
 
 
+def test_serve_stopped_while_it_starts_stops_its_server_and_exits_0(tmp_path: Path, processes):
+    # systemctl stop can come while serve is still importing Prefect, before Prefect's runner
+    # has a SIGTERM handler of its own: serve must still stop its server and exit 0
+    port = free_port()
+    config = tmp_path / "schoolwatch.toml"
+    config.write_text(SERVE_CONFIG.format(port=port))
+    env = prefect_env(tmp_path / "client-home", None)
+    serve = processes.start("serve", [BIN / "schoolwatch", "serve", "--config", config], env)
+    match = wait_for(
+        "the server's PID",
+        lambda: re.search(r"\(PID (\d+)\)", processes.log("serve")) or serve.poll() is not None,
+        180,
+    )
+    assert serve.poll() is None, processes.log("serve")[-3000:]
+    os.kill(serve.pid, signal.SIGTERM)
+    assert serve.wait(timeout=60) == 0, processes.log("serve")[-3000:]
+    wait_for("the server to stop", lambda: not _alive(int(match.group(1))), 30)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
