@@ -16,9 +16,9 @@ import math
 import sys
 from array import array
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
-from operator import add
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from schoolwatch.errors import ClassifierError
 
@@ -52,8 +52,8 @@ class HarmModel:
     settings: dict[str, float] = field(default_factory=dict)
     # feature -> its position in `features` and in every column
     _row: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    # position -> the feature's weights in every category (None until first scored)
-    _made: list[tuple[float, ...] | None] = field(default_factory=list, compare=False, repr=False)
+    # every weight as one (features x categories) array, made the first time a post is scored
+    _table: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.columns) != len(self.biases):
@@ -61,8 +61,11 @@ class HarmModel:
         n = len(self.features)
         if any(len(col) != n for col in self.columns):
             raise ClassifierError(f"a column does not hold one weight for each of {n} features")
+        if list(self.features) != sorted(self.features):
+            # scoring adds the weights in the features' order, which must be their name order
+            raise ClassifierError("its features are not in name order")
         object.__setattr__(self, "_row", dict(zip(self.features, range(n), strict=True)))
-        object.__setattr__(self, "_made", [None] * n)
+        object.__setattr__(self, "_table", [])
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -104,15 +107,17 @@ class HarmModel:
 
     def probabilities(self, feats: list[str]) -> dict[str, float]:
         """P(category) for each category the model knows."""
-        # sorted: the sum's rounding and every tie must not depend on the process's string
-        # hashing, so the same post gets the same answer in every run
-        uniq = sorted(set(feats))
+        uniq = set(feats)
         scale = 1.0 / math.sqrt(len(uniq)) if uniq else 0.0  # as `feature_values`
-        rows = self._weights_of([i for i in map(self._row.get, uniq) if i is not None])
-        if rows:
-            # per category, the weights added one by one in the order of `uniq` (`reduce`, not
-            # `sum`: Python 3.12's `sum` of floats rounds differently)
-            sums = [reduce(add, col, 0.0) for col in zip(*rows, strict=True)]
+        # sorted (the features are, so this is the features' name order): the sum's rounding
+        # and every tie must not depend on the process's string hashing, so the same post
+        # gets the same answer in every run
+        positions = sorted(i for i in map(self._row.get, uniq) if i is not None)
+        if positions:
+            # per category, the weights added one by one in the features' order: `cumsum`
+            # adds row after row (a sum or `reduce` over the array may add in pairs, which
+            # rounds differently), and its last row is the total
+            sums = self._weights()[positions].cumsum(axis=0)[-1].tolist()
         else:
             sums = [0.0] * len(self.columns)
         out = {}
@@ -121,18 +126,16 @@ class HarmModel:
             out[cat] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
 
-    def _weights_of(self, positions: list[int]) -> list[tuple[float, ...]]:
-        """Each feature's weight in every category, a tuple per feature: made the first time
-        the feature is scored and kept (summing tuples is faster than reading the columns
-        per post; making all of them when the model loads took a quarter of a second)."""
-        made = self._made
-        rows = list(map(made.__getitem__, positions))
-        if None in rows:
-            columns = self.columns
-            for j, i in enumerate(positions):
-                if rows[j] is None:  # two threads may both make it: the same tuple
-                    rows[j] = made[i] = tuple([col[i] for col in columns])
-        return rows  # type: ignore[return-value]  # no None is left
+    def _weights(self) -> Any:
+        """Every weight as one array, a row per feature and a column per category: made the
+        first time a post is scored and kept (making it takes about 10 ms, which a run that
+        scores nothing, or `schoolwatch --help`, need not pay; two threads may both make it)."""
+        if not self._table:
+            import numpy as np
+
+            columns = [np.frombuffer(col, dtype=np.float64) for col in self.columns]
+            self._table.append(np.column_stack(columns) if columns else np.zeros((0, 0)))
+        return self._table[0]
 
     def confidence(self, cat: str, p: float, ruled: bool) -> float:
         """Calibrated probability that `cat` is right, from the model's probability `p` and

@@ -111,6 +111,8 @@ def test_no_stored_weight_is_zero() -> None:
         (lambda d: b"", "no model header"),
         (lambda d: d.replace(b'"version": 1', b'"version": 2'), "not a schoolwatch-harm-model"),
         (lambda d: json.dumps(RAW).encode(), "no model header"),  # the JSON of older versions
+        # scoring adds the weights in the features' order: it must be their name order
+        (lambda d: d.replace(b"\nx\ny\n", b"\ny\nx\n", 1), "not in name order"),
     ],
 )
 def test_a_damaged_file_is_refused_with_one_clear_line(tmp_path: Path, damage, says) -> None:
