@@ -112,12 +112,14 @@ class HarmModel:
         # sorted (the features are, so this is the features' name order): the sum's rounding
         # and every tie must not depend on the process's string hashing, so the same post
         # gets the same answer in every run
-        positions = sorted(i for i in map(self._row.get, uniq) if i is not None)
+        positions = [i for i in map(self._row.get, uniq) if i is not None]
         if positions:
+            weights = self._weights()
+            rows = weights.take(sorted(positions), axis=0)
             # per category, the weights added one by one in the features' order: `cumsum`
             # adds row after row (a sum or `reduce` over the array may add in pairs, which
             # rounds differently), and its last row is the total
-            sums = self._weights()[positions].cumsum(axis=0)[-1].tolist()
+            sums = rows.cumsum(axis=0)[-1].tolist()
         else:
             sums = [0.0] * len(self.columns)
         out = {}

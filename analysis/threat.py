@@ -16,6 +16,7 @@ offsets are offsets of the original text.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ FRAMES_PATH = Path(__file__).resolve().parent / "data" / "threat_frames.toml"
 # how far (in characters) counter-evidence may sit from a frame hit, in the same sentence
 COUNTER_REACH = 60
 _SENTENCE_ENDS = ".!?\n"
+_SENTENCE_END = re.compile("[.!?\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +46,9 @@ class Frame:
     pattern: PhraseSearch
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
-    # one word or slot from each phrase that the phrase cannot match without: when none is in
-    # the text, the frame is not tried (most posts carry no such word at all)
-    anchor: PhraseSearch
+    # the words of its phrases that end a sentence inside a phrase ("is a fire. a big one"):
+    # where the text holds one, the sentence it ends runs on into the next (None: no such word)
+    bridges: PhraseSearch | None = None
     # a phrase cannot match without every word and slot it names ("{harm}", "know", "kill*"):
     # each phrase's rarest requirement (its `_anchor`) -> the phrases' full requirements:
     # plain words looked up in one set intersection, the rest (slots, stems, emoji) one by one
@@ -71,10 +73,11 @@ class Frame:
         self.pattern.compile()
         if self.needs is not None:
             self.needs.compile()
+        if self.bridges is not None:
+            self.bridges.compile()
         for lazy in (self.unless, self.post_wide_for):
             if lazy is not None:
                 lazy.compile()
-        self.anchor.compile()
 
     def worth_trying(self, present: _Present) -> bool:
         """Could any phrase match, given the words and slots the text holds?"""
@@ -230,6 +233,11 @@ def _anchor(phrase: str) -> str:
     return toks[-1]
 
 
+def _ends(token: str) -> bool:
+    """Does a phrase's word end a sentence ("fire.", "in?")?"""
+    return any(c in _SENTENCE_ENDS for c in token)
+
+
 def _frame(
     raw: dict, slots: dict[str, str], clues: dict[str, frozenset[str]], shared: dict[str, LazyRegex]
 ) -> Frame:
@@ -246,13 +254,14 @@ def _frame(
         # only whether one of them is there counts, not which one: in any order
         alts = ["{" + n + "}" if n in slots else n for n in needs]
         needs_re = PhraseSearch(alts, slots, clues, shared)
+    bridges = sorted({t for p in raw["phrases"] for t in p.split() if not _is_gap(t) and _ends(t)})
     return Frame(
         name=raw["name"],
         means=raw["means"],
         pattern=PhraseSearch(raw["phrases"], slots, clues, shared),
+        bridges=PhraseSearch(bridges, slots, clues, shared) if bridges else None,
         examples=tuple(raw.get("examples", ())),
         not_examples=tuple(raw.get("not_examples", ())),
-        anchor=PhraseSearch([_anchor(p) for p in raw["phrases"]], slots, clues, shared),
         by_word=_keyed(raw["phrases"], plain=True),
         by_other=_keyed(raw["phrases"], plain=False),
         needs=needs_re,
@@ -380,7 +389,9 @@ class _Present:
             return self.book.slot_patterns[value].scanner.first(self.text) is not None
         if kind is _PLAIN:
             return value in self.words
-        if kind is _CHOICE:  # a choice ("with/wi"): one of its words will do
+        if kind is _ANY_WORD:  # a choice of plain words ("with/wi"): one of them will do
+            return not value.isdisjoint(self.words)
+        if kind is _CHOICE:  # a choice holding a stem, a slot or an emoji ("kill*/💀")
             return any(map(self, value))
         if kind is _NUMBER:  # a number ("y#", "#"): looked for as the phrase would match it
             return _number_token(token).search(self.text) is not None
@@ -398,7 +409,7 @@ class _Present:
 
 
 # what `_Present` looks for, by the kind of token (`_token_kind`)
-_SLOT, _PLAIN, _CHOICE = "slot", "plain", "choice"
+_SLOT, _PLAIN, _CHOICE, _ANY_WORD = "slot", "plain", "choice", "any word"
 _NUMBER, _CHARS, _STEM = "number", "chars", "stem"
 
 
@@ -412,7 +423,11 @@ def _token_kind(token: str) -> tuple[str, Any]:
     if word is not None:
         return _PLAIN, word
     if "/" in token.strip("/"):
-        return _CHOICE, tuple(token.split("/"))
+        choices = token.split("/")
+        words = [_plain_word(c) for c in choices]
+        if None not in words:  # plain words only: one set test
+            return _ANY_WORD, frozenset(words)
+        return _CHOICE, tuple(choices)
     if "#" in token:
         return _NUMBER, token
     word = token.replace("'", "")
@@ -561,7 +576,16 @@ def unquoted(text: str) -> str:
     """`text` with the quotation marks of short scare quotes blanked; same length."""
     if "'" not in text and '"' not in text and "\u201c" not in text:
         return text
-    return _SCARE_QUOTED.sub(lambda m: " " + m.group(2) + " ", text)
+    # `find` and `cues` both ask for the same text: the latest answer is kept (per thread)
+    last = getattr(_LAST_UNQUOTED, "pair", None)
+    if last is not None and last[0] is text:
+        return last[1]
+    out = _SCARE_QUOTED.sub(lambda m: " " + m.group(2) + " ", text)
+    _LAST_UNQUOTED.pair = (text, out)
+    return out
+
+
+_LAST_UNQUOTED = threading.local()
 
 
 def find(
@@ -591,20 +615,21 @@ def find(
 
 
 def _frame_matches(frame: Frame, text: str) -> list[tuple[int, int]]:
-    """`frame.pattern`'s matches, searched only in the sentences holding one of its anchors
-    (a phrase never runs past the end of a sentence; most sentences hold no anchor)."""
-    windows: list[tuple[int, int]] = []
-    for start, end in frame.anchor.spans(text):
-        if windows and start < windows[-1][1]:
-            continue  # inside the sentence already taken
-        lo, hi = _sentence(text, start, end)
-        if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
-        else:
-            windows.append((lo, hi))
+    """`frame.pattern`'s matches, searched sentence by sentence (a phrase runs past the end of
+    a sentence only through one of the frame's `bridges`). Each search first asks which of the
+    pattern's parts the sentence holds the words for, so most sentences cost no regular
+    expression at all: on the bench fixture's 10,000 fields, half the time of first searching
+    the text for the phrases' rarest words and then only the sentences that hold one."""
+    stops = [m.start() for m in _SENTENCE_END.finditer(text)]
+    if stops and frame.bridges is not None:
+        inside = {i for a, b in frame.bridges.spans(text) for i in range(a, b)}
+        stops = [i for i in stops if i not in inside]
     out: list[tuple[int, int]] = []
-    for lo, hi in windows:
-        out.extend(span for span in frame.pattern.spans(text, lo, hi) if span[1] > span[0])
+    lo = 0
+    for hi in (*stops, len(text)):
+        if hi > lo:
+            out.extend(span for span in frame.pattern.spans(text, lo, hi) if span[1] > span[0])
+        lo = hi + 1
     return out
 
 

@@ -57,7 +57,7 @@ def _vocabulary() -> list[str]:
 def _searches(book: threat.FrameBook) -> list[tuple[str, PhraseSearch]]:
     out = [("strong cue", book.strong_cue)]
     for f in (*book.frames, *book.counters):
-        out += [(f"{f.name} phrases", f.pattern), (f"{f.name} anchors", f.anchor)]
+        out.append((f"{f.name} phrases", f.pattern))
         if f.needs is not None:
             out.append((f"{f.name} needs", f.needs))
     return out
