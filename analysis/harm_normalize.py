@@ -55,6 +55,7 @@ _LEET_SHORT = {
     "g0": "go",
     "4r3": "are",
     "t0": "to",
+    "0ut": "out",
 }
 _LEET_SHORT_WORD = re.compile(r"(?<![a-z0-9@$!])(?:" + "|".join(_LEET_SHORT) + r")(?![a-z0-9@$!])")
 

@@ -133,6 +133,39 @@ def tokens(masked_text: str) -> list[str]:
     return _TOKEN.findall(masked_text)
 
 
+# "staff are totally burnt out": a person worn out, not a fire. Only after words that say how
+# someone is or feels: "the car was burnt out" stays a fire
+_WORN = frozenset(
+    {
+        "are",
+        "am",
+        "is",
+        "feel",
+        "feeling",
+        "felt",
+        "totally",
+        "completely",
+        "absolutely",
+        "utterly",
+        "so",
+        "really",
+        "properly",
+        "proper",
+    }
+)
+
+
+def _worn_out(toks: list[str]) -> list[str]:
+    """`toks` with "burnt"/"burned" read as "burnout" where it says someone is worn out."""
+    if "out" not in toks:
+        return toks
+    out = list(toks)
+    for i in range(1, len(out) - 1):
+        if out[i] in ("burnt", "burned") and out[i + 1] == "out" and out[i - 1] in _WORN:
+            out[i] = "burnout"
+    return out
+
+
 def features(
     masked_text: str, concepts: dict[str, str] | None = None, *, toks: list[str] | None = None
 ) -> list[str]:
@@ -145,7 +178,7 @@ def features(
     # slang and dialect read as the plain word they mean ("shank" -> "stab"): what the model
     # learns from one spelling carries over to the others
     table = harm_normalize.slang()
-    toks = [table.get(t, t) for t in toks]
+    toks = _worn_out([table.get(t, t) for t in toks])
     feats = list(toks)
     if concepts:
         classed = [concepts.get(t, t) for t in toks]
