@@ -9,28 +9,18 @@ from analysis.harm_text import features
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "worn_out"),
     [
-        "staff at xschool are totally burnt out",
-        "i am so burned out after this term",
-        "teachers feel completely burnt out",
+        ("staff at xschool are totally burnt out", True),
+        ("i am so burned out after this term", True),
+        ("teachers feel completely burnt out", True),
+        # a burnt-out car stays a fire
+        ("the car was burnt out last night", False),
+        ("someone burnt out the head's car", False),
+        ("they burned the shed", False),
     ],
 )
-def test_a_worn_out_person_is_read_as_burnout_not_fire(text: str) -> None:
+def test_burnt_out_is_burnout_only_when_it_says_how_someone_is(text: str, worn_out: bool) -> None:
     feats = features(text)
-    assert "burnout" in feats
-    assert "burnt" not in feats and "burned" not in feats
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "the car was burnt out last night",
-        "someone burnt out the head's car",
-        "they burned the shed",
-    ],
-)
-def test_a_burnt_out_car_stays_a_fire(text: str) -> None:
-    feats = features(text)
-    assert "burnout" not in feats
-    assert "burnt" in feats or "burned" in feats
+    fire = "burnt" in feats or "burned" in feats
+    assert ("burnout" in feats, fire) == (worn_out, not worn_out)
