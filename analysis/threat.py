@@ -306,9 +306,9 @@ def _plain_word(token: str) -> str | None:
     if token.startswith("{"):
         return None
     word = token.replace("'", "")
-    if word.isascii() and word.replace("*", "").isalnum() and not word.endswith("*"):
+    if word.isascii() and word.isalnum():
         return word
-    return None
+    return None  # (nor for a word's ending, `*ing`)
 
 
 class _FrameIndex:
@@ -431,8 +431,9 @@ def _token_kind(token: str) -> tuple[str, Any]:
     if "#" in token:
         return _NUMBER, token
     word = token.replace("'", "")
-    if not word.isascii() or not word.replace("*", "").isalnum():
-        return _CHARS, word.rstrip("*")
+    if not word.isascii() or not word.replace("*", "").isalnum() or "*" in word[:-1]:
+        # (also a word's ending, `*ing`: looked for anywhere in the text, as an emoji is)
+        return _CHARS, word.strip("*")
     return _STEM, word[:-1]
 
 

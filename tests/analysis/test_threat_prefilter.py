@@ -81,9 +81,10 @@ def test_a_word_beside_an_apostrophe_counts(post: str) -> None:
     [
         "there are 3 devices in the building",  # a number ("#")
         "bring sumthing sharp, its going down",  # a choice ("something/sumthing/sumn")
+        "*resharpening noises*",  # a word's ending ("*sharpening")
     ],
 )
-def test_numbers_and_choices_in_a_phrase_are_looked_for_as_matched(post: str) -> None:
+def test_numbers_choices_and_endings_in_a_phrase_are_looked_for_as_matched(post: str) -> None:
     text = fold(post)
     hits = threat.find(text)
     assert hits == _every_frame(text)
