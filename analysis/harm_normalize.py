@@ -160,6 +160,14 @@ def slang() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def worn_out_after() -> frozenset[str]:
+    """The words after which "burnt out" means worn out (`slang.toml`, `[worn_out]`)."""
+    with SLANG_PATH.open("rb") as f:
+        raw = tomllib.load(f)
+    return frozenset(e.split("=", 1)[0].strip() for e in raw.get("worn_out", {}).get("before", ()))
+
+
 def starred() -> dict[int, tuple[str, ...]]:
     """Length -> the words of violence a word with hidden letters may stand for (`slang.toml`,
     `[starred]`)."""

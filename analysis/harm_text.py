@@ -133,35 +133,15 @@ def tokens(masked_text: str) -> list[str]:
     return _TOKEN.findall(masked_text)
 
 
-# "staff are totally burnt out": a person worn out, not a fire. Only after words that say how
-# someone is or feels: "the car was burnt out" stays a fire
-_WORN = frozenset(
-    {
-        "are",
-        "am",
-        "is",
-        "feel",
-        "feeling",
-        "felt",
-        "totally",
-        "completely",
-        "absolutely",
-        "utterly",
-        "so",
-        "really",
-        "properly",
-        "proper",
-    }
-)
-
-
 def _worn_out(toks: list[str]) -> list[str]:
-    """`toks` with "burnt"/"burned" read as "burnout" where it says someone is worn out."""
+    """`toks` with "burnt"/"burned" read as "burnout" where it says someone is worn out: right
+    after a word that says how someone is or feels (`slang.toml`, `[worn_out]`)."""
     if "out" not in toks:
         return toks
+    worn = harm_normalize.worn_out_after()
     out = list(toks)
     for i in range(1, len(out) - 1):
-        if out[i] in ("burnt", "burned") and out[i + 1] == "out" and out[i - 1] in _WORN:
+        if out[i] in ("burnt", "burned") and out[i + 1] == "out" and out[i - 1] in worn:
             out[i] = "burnout"
     return out
 
