@@ -160,7 +160,6 @@ def slang() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def worn_out_after() -> frozenset[str]:
     """The words after which "burnt out" means worn out (`slang.toml`, `[worn_out]`)."""
     with SLANG_PATH.open("rb") as f:
@@ -168,6 +167,7 @@ def worn_out_after() -> frozenset[str]:
     return frozenset(e.split("=", 1)[0].strip() for e in raw.get("worn_out", {}).get("before", ()))
 
 
+@lru_cache(maxsize=1)
 def starred() -> dict[int, tuple[str, ...]]:
     """Length -> the words of violence a word with hidden letters may stand for (`slang.toml`,
     `[starred]`)."""

@@ -302,13 +302,13 @@ def _requirements(phrase: str) -> _Needs:
 
 def _plain_word(token: str) -> str | None:
     """The word a text must hold for `token` to be there, when that is all it takes (not for
-    a slot, a stem `kill*`, or an emoji or symbol)."""
+    a slot, a stem `kill*`, a word's ending `*ing`, or an emoji or symbol)."""
     if token.startswith("{"):
         return None
     word = token.replace("'", "")
     if word.isascii() and word.isalnum():
         return word
-    return None  # (nor for a word's ending, `*ing`)
+    return None
 
 
 class _FrameIndex:
