@@ -27,6 +27,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 SLANG_PATH = Path(__file__).resolve().parent / "data" / "slang.toml"
 
@@ -147,34 +148,38 @@ def for_rules(folded: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _slang_file() -> dict[str, Any]:
+    """`slang.toml`, read once for all its lists."""
+    with SLANG_PATH.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _word(entry: str) -> str:
+    """The word of a list entry "word = what it means"."""
+    return entry.split("=", 1)[0].strip()
+
+
+@lru_cache(maxsize=1)
 def slang() -> dict[str, str]:
     """Slang or dialect word -> the plain word the model should read (from `slang.toml`)."""
-    with SLANG_PATH.open("rb") as f:
-        raw = tomllib.load(f)
-    out: dict[str, str] = {}
-    for plain, entries in raw["means"].items():
-        for entry in entries:
-            word = entry.split("=", 1)[0].strip()
-            out[word] = plain
-    return out
+    return {
+        _word(entry): plain
+        for plain, entries in _slang_file()["means"].items()
+        for entry in entries
+    }
 
 
 @lru_cache(maxsize=1)
 def worn_out_after() -> frozenset[str]:
     """The words after which "burnt out" means worn out (`slang.toml`, `[worn_out]`)."""
-    with SLANG_PATH.open("rb") as f:
-        raw = tomllib.load(f)
-    return frozenset(e.split("=", 1)[0].strip() for e in raw.get("worn_out", {}).get("before", ()))
+    return frozenset(map(_word, _slang_file().get("worn_out", {}).get("before", ())))
 
 
 @lru_cache(maxsize=1)
 def starred() -> dict[int, tuple[str, ...]]:
     """Length -> the words of violence a word with hidden letters may stand for (`slang.toml`,
     `[starred]`)."""
-    with SLANG_PATH.open("rb") as f:
-        raw = tomllib.load(f)
     out: dict[int, list[str]] = {}
-    for entry in raw.get("starred", {}).get("words", ()):
-        word = entry.split("=", 1)[0].strip()
+    for word in map(_word, _slang_file().get("starred", {}).get("words", ())):
         out.setdefault(len(word), []).append(word)
     return {n: tuple(ws) for n, ws in out.items()}

@@ -136,8 +136,8 @@ def tokens(masked_text: str) -> list[str]:
 def _worn_out(toks: list[str]) -> list[str]:
     """`toks` with "burnt"/"burned" read as "burnout" where it says someone is worn out: right
     after a word that says how someone is or feels (`slang.toml`, `[worn_out]`)."""
-    if "out" not in toks:
-        return toks
+    if "out" not in toks or ("burnt" not in toks and "burned" not in toks):
+        return toks  # (most posts: no list copied, no loop)
     worn = harm_normalize.worn_out_after()
     out = list(toks)
     for i in range(1, len(out) - 1):
