@@ -195,6 +195,11 @@ WRITERS = (
     "highcarr",
     "thistlebrae",
     "ottermead",
+    # harm-19: three schools whose neighbourhoods talk about incidents that already happened
+    # (vandalism, fires, fights, police at the gates): reports of them are not threats
+    "quarrybrook",
+    "saltinghurst",
+    "brookvane",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -210,8 +215,8 @@ MIN_DF = 2
 # rule); 0.9 since harm-15 (42,300: at 0.85 32 %, at 0.9 33 %; two interim models with a third
 # and two thirds of harm-15's new schools used 0.75 and 0.85 by the same rule), kept for
 # harm-16 (44,500: at 0.9 33 %, at 0.95 34 %); 0.95 since harm-17 (46,700: at 0.9 32 %, at
-# 0.95 33 %). Each was set by the rule before training, not after looking at the held-out
-# figure
+# 0.95 33 %), kept for harm-19 (47,600: at 0.95 32.6 %, at 1.0 33.7 %). Each was set by the
+# rule before training, not after looking at the held-out figure
 REAL_WEIGHT = 0.95
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in

@@ -409,6 +409,38 @@ CASES = [
         set(),
         "nepotism asserted as fact: discreditable, no crime word",
     ),
+    # --- incidents that already happened, told by a witness or neighbour, are no threat
+    (
+        "Police were at Ashgrove Primary today after someone sprayed graffiti on the gates.",
+        set(),
+        {"threat"},
+        "a report of last night's graffiti: 'someone' did it, nobody threatens more",
+    ),
+    (
+        "Did anyone see who set the bins alight behind Ashgrove Primary on Sunday? Police are "
+        "asking for footage.",
+        set(),
+        {"threat"},
+        "a witness appeal about a fire that happened is no hint of arson",
+    ),
+    (
+        "Whoever set the Ashgrove bins alight, next time do the staffroom with Mrs Quill in it.",
+        {"threat"},
+        set(),
+        "a past fire with a call for the next one is incitement",
+    ),
+    (
+        "Somebody slashed Mr Tarrant's tyres at Ashgrove. Next time it'll be him.",
+        {"threat"},
+        set(),
+        "past damage told to promise harm to the person",
+    ),
+    (
+        "If someone set Ashgrove Primary alight over half term I'd buy them a pint.",
+        {"threat"},
+        set(),
+        "a wish for arson in the past tense of a condition",
+    ),
 ]
 
 

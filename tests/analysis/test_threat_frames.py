@@ -53,12 +53,23 @@ def test_counter_evidence_recognises_its_examples(name: str, text: str) -> None:
         ("he told his mate 'I'll kill you' during a game of tag", "sport"),
         # why: the writer talking about themself
         ("my mum is gonna kill me", "self"),
+        # why: a witness reporting last night's fire is not hinting at arson
+        ("somebody set the big bins alight last night, fire engines everywhere", "incident"),
     ],
 )
 def test_counter_evidence_sets_a_frame_aside(text: str, counter: str) -> None:
     hits = threat.find(fold(text))
     assert hits and all(h.countered_by is not None for h in hits)
     assert any(h.countered_by and h.countered_by.name == counter for h in hits)
+
+
+_INCIDENT = next(c for c in BOOK.counters if c.name == "incident")
+
+
+@pytest.mark.parametrize("text", _INCIDENT.not_examples)
+def test_a_past_incident_asking_for_more_is_no_report(text: str) -> None:
+    # "next time do the staffroom", "if someone set it alight": a wish, not a witness's report
+    assert not threat._counts(_INCIDENT, harm_normalize.for_rules(fold(text))), text
 
 
 @pytest.mark.parametrize(
