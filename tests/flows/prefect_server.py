@@ -71,6 +71,12 @@ class Processes:
         for proc in reversed(self.started):
             stop_group(proc)
 
+    def print_logs(self, tail: int = 4000) -> None:
+        """The end of each process's log, on stdout: pytest shows it when the test failed."""
+        for log in sorted(self.logs.glob("*.log")):
+            print(f"----- {log.name} (last {tail} characters) -----")
+            print(log.read_text(errors="replace")[-tail:])
+
 
 def stop_group(proc: subprocess.Popen, timeout_s: float = 20) -> None:
     """SIGTERM the process and its children (its session), SIGKILL whatever is left."""
@@ -100,6 +106,12 @@ def wait_for(what: str, check: Callable[[], Any], timeout_s: float, every_s: flo
         time.sleep(every_s)
 
 
+# what Prefect's own client retries (prefect.client.base.PrefectHttpxSyncClient.send)
+RETRIED_CODES = (408, 429, 502, 503)
+RETRIED_ERRORS = (httpx.TimeoutException, httpx.ReadError, httpx.RemoteProtocolError)
+ATTEMPTS = 6
+
+
 class Api:
     """The few REST calls the tests need."""
 
@@ -116,12 +128,18 @@ class Api:
         return self._call("POST", path, body or {})
 
     def _call(self, method: str, path: str, body: dict | None = None) -> Any:
-        # The server answers 503 while its SQLite database is busy (a loaded machine); Prefect's
-        # own client retries those, and so does this one, a few times, then raises.
-        for attempt in range(6):
-            response = httpx.request(method, f"{self.url}{path}", json=body, timeout=30)
-            if response.status_code not in (429, 503) or attempt == 5:
-                break
+        # On a loaded machine the server answers 503, or nothing for half a minute, while its
+        # SQLite database is busy. Prefect's own client retries both, and so does this one, a
+        # few times, then raises.
+        for attempt in range(ATTEMPTS):
+            try:
+                response = httpx.request(method, f"{self.url}{path}", json=body, timeout=30)
+            except RETRIED_ERRORS:
+                if attempt == ATTEMPTS - 1:
+                    raise
+            else:
+                if response.status_code not in RETRIED_CODES or attempt == ATTEMPTS - 1:
+                    break
             time.sleep(2 * (attempt + 1))
         response.raise_for_status()
         return response.json()

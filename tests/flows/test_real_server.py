@@ -42,6 +42,7 @@ def processes(tmp_path: Path):
         yield procs
     finally:
         procs.stop_all()
+        procs.print_logs()
 
 
 def _cli(args: list, env: dict[str, str]) -> subprocess.CompletedProcess:
