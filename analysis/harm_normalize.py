@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,25 @@ def slang() -> dict[str, str]:
 def worn_out_after() -> frozenset[str]:
     """The words after which "burnt out" means worn out (`slang.toml`, `[worn_out]`)."""
     return frozenset(map(_word, _slang_file().get("worn_out", {}).get("before", ())))
+
+
+@dataclass(frozen=True)
+class DidWords:
+    """`slang.toml`, `[did]`: when "someone" reports what someone did."""
+
+    who: frozenset[str]
+    between: frozenset[str]
+    past: frozenset[str]
+    keep: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def did_words() -> DidWords:
+    """The word lists that tell a report ("someone keyed his car") from a call to do it."""
+    raw = _slang_file().get("did", {})
+    return DidWords(
+        *(frozenset(map(_word, raw.get(k, ()))) for k in ("who", "between", "past", "keep"))
+    )
 
 
 @lru_cache(maxsize=1)

@@ -146,6 +146,26 @@ def _worn_out(toks: list[str]) -> list[str]:
     return out
 
 
+def _someone_did(toks: list[str]) -> list[str]:
+    """`toks` with "someone" read as "someone-did" where a verb in the past tense follows it
+    ("someone keyed his car": a report, not a call to do it; `slang.toml`, `[did]`)."""
+    words = harm_normalize.did_words()
+    if words.who.isdisjoint(toks):
+        return toks  # (most posts: no list copied, no loop)
+    out = list(toks)
+    for i, tok in enumerate(toks):
+        if tok not in words.who:
+            continue
+        j = i + 1
+        while j < len(toks) and j <= i + 3 and toks[j] in words.between:
+            j += 1
+        verb = toks[j] if j < len(toks) else ""
+        past = verb in words.past or (len(verb) >= 5 and verb.endswith("ed"))
+        if past and verb not in words.keep:
+            out[i] = "someone-did"
+    return out
+
+
 def features(
     masked_text: str, concepts: dict[str, str] | None = None, *, toks: list[str] | None = None
 ) -> list[str]:
@@ -158,7 +178,7 @@ def features(
     # slang and dialect read as the plain word they mean ("shank" -> "stab"): what the model
     # learns from one spelling carries over to the others
     table = harm_normalize.slang()
-    toks = _worn_out([table.get(t, t) for t in toks])
+    toks = _someone_did(_worn_out([table.get(t, t) for t in toks]))
     feats = list(toks)
     if concepts:
         classed = [concepts.get(t, t) for t in toks]

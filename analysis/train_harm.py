@@ -200,6 +200,12 @@ WRITERS = (
     "quarrybrook",
     "saltinghurst",
     "brookvane",
+    # harm-20: four schools whose posts are mostly short reports of damage and fights ("someone
+    # keyed Mr X's car") beside threats in the same words ("someone should key his car")
+    "copperdale",
+    "rookstead",
+    "scarbridge",
+    "hagsworth",
 )
 MODEL_CATEGORIES = CATEGORIES
 MIN_DF = 2
@@ -215,9 +221,11 @@ MIN_DF = 2
 # rule); 0.9 since harm-15 (42,300: at 0.85 32 %, at 0.9 33 %; two interim models with a third
 # and two thirds of harm-15's new schools used 0.75 and 0.85 by the same rule), kept for
 # harm-16 (44,500: at 0.9 33 %, at 0.95 34 %); 0.95 since harm-17 (46,700: at 0.9 32 %, at
-# 0.95 33 %), kept for harm-19 (47,600: at 0.95 32.6 %, at 1.0 33.7 %). Each was set by the
-# rule before training, not after looking at the held-out figure
-REAL_WEIGHT = 0.95
+# 0.95 33 %), kept for harm-19 (47,600: at 0.95 32.6 %, at 1.0 33.7 %); 1.0 since harm-20
+# (48,500: at 0.95 32.2 %, at 1.0 33.3 %; the rule was applied after a first harm-20 model at
+# 0.95, which set the same threats on every held-out set). Each was set by the rule, not
+# chosen by looking at the held-out figure
+REAL_WEIGHT = 1.0
 FOLDS = 3  # for the calibration of confidence
 # smaller weights are left out of the shipped file (it stays a few MB; measured: no change in
 # any figure of `make eval` at the third decimal)

@@ -441,6 +441,31 @@ CASES = [
         set(),
         "a wish for arson in the past tense of a condition",
     ),
+    # --- "someone" + a past-tense verb reports what someone did (harm-20)
+    (
+        "Someone keyed Mr Tarrant's car at Ashgrove Primary.",
+        set(),
+        {"threat"},
+        "a one-line report of a keyed car: 'someone' did it, nobody threatens more",
+    ),
+    (
+        "Somebody threw eggs at Mr Tarrant's house after the Ashgrove parents evening.",
+        set(),
+        {"threat"},
+        "egging already done, told as news",
+    ),
+    (
+        "Someone should key Mr Tarrant's car at Ashgrove Primary.",
+        {"threat"},
+        set(),
+        "the same words as a call to do it",
+    ),
+    (
+        "Someone keyed Mr Tarrant's car at Ashgrove, he's lucky it was only the car.",
+        {"threat"},
+        set(),
+        "a report that says the person is next",
+    ),
 ]
 
 
