@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from analysis import collector
 from analysis import phrases as notation
 from analysis.harm_regex import Needs, Scanner, needs_of
 from analysis.lazy_regex import LazyRegex
@@ -264,7 +265,7 @@ def _rule_needs(rule: Rule) -> Needs:
 @lru_cache(maxsize=1)
 def load_rules(path: Path = RULES_PATH) -> RuleBook:
     """The shipped rule book, read once."""
-    with path.open("rb") as f:
+    with path.open("rb") as f, collector.paused():
         return parse_rules(tomllib.load(f))
 
 

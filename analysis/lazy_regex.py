@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 
+from analysis import collector
 from analysis.harm_regex import Scanner
 
 
@@ -37,7 +38,8 @@ class LazyRegex:
         """The compiled expression (compiled now if it was not yet)."""
         regex = self._regex
         if regex is None:
-            regex = self._regex = re.compile(self.source, self.flags)
+            with collector.paused():
+                regex = self._regex = re.compile(self.source, self.flags)
         return regex
 
     @property
@@ -48,7 +50,8 @@ class LazyRegex:
             # from the source when the expression is not compiled yet: parsed once, and not
             # compiled whole unless the scanner needs it
             regex = self._regex
-            scanner = Scanner(regex) if regex is not None else Scanner(self.source, self.flags)
+            with collector.paused():
+                scanner = Scanner(regex) if regex is not None else Scanner(self.source, self.flags)
             self._scanner = scanner
         return scanner
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from analysis import harm_normalize, phrases
+from analysis import collector, harm_normalize, phrases
 from analysis.harm_text import Target
 from analysis.lazy_regex import LazyRegex
 from analysis.phrase_search import PhraseSearch, slot_clues
@@ -476,7 +476,7 @@ def parse_frames(raw: dict) -> FrameBook:
 @lru_cache(maxsize=1)
 def load_frames(path: Path = FRAMES_PATH) -> FrameBook:
     """The shipped frames, read once."""
-    with path.open("rb") as f:
+    with path.open("rb") as f, collector.paused():
         return parse_frames(tomllib.load(f))
 
 

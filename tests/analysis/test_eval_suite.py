@@ -31,3 +31,22 @@ def test_adversarial_sets_are_never_trained_on() -> None:
     held = {p.name.removesuffix("_posts.jsonl") for p in EVAL_DIR.glob("*_posts.jsonl")}
     assert held and not held & trained
     assert not any((train_harm.TRAIN / f"{n}_posts.jsonl").exists() for n in held)
+
+
+def test_unseen_round_schools_are_never_trained_on_and_load() -> None:
+    from analysis import train_harm
+    from analysis.evaluate import expected_labels, load_labelled
+    from schoolwatch.config import load_config
+
+    unseen = train_harm.DATA / "unseen"
+    names = {p.name.removesuffix("_posts.jsonl") for p in unseen.glob("*_posts.jsonl")}
+    trained = {*train_harm.CORPORA, *train_harm.EXTRA, *train_harm.WRITERS}
+    held = {p.name.removesuffix("_posts.jsonl") for p in EVAL_DIR.glob("*_posts.jsonl")}
+    assert len(names) == 8 and not names & (trained | held)
+    for name in names:
+        assert not (train_harm.TRAIN / f"{name}_posts.jsonl").exists()
+        schools = {s.id for s in load_config(unseen / f"{name}_school.toml").schools}
+        records = load_labelled(unseen / f"{name}_posts.jsonl")
+        assert len(records) == 200 and len({r["id"] for r in records}) == 200
+        assert {r["school"] for r in records} <= schools
+        assert sum("threat" in expected_labels(r).categories for r in records) >= 60
