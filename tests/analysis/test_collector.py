@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,7 +13,7 @@ from analysis.lazy_regex import LazyRegex
 
 
 @pytest.fixture(autouse=True)
-def _collector_on_after() -> object:
+def _collector_on_after() -> Iterator[None]:
     was_on = gc.isenabled()
     yield
     if was_on:
