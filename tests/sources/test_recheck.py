@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -203,7 +204,11 @@ def test_a_dead_host_costs_one_deadline_and_does_not_hold_up_the_others(
 
     assert elapsed < 2.5, f"three posts on a dead host took {elapsed:.1f}s"
     assert [c.status for c in checks] == ["unknown"] * 3 + ["still_online"]
-    assert checks[0].reason.startswith("timed out after 0.5s fetching " + dead[0].url)
+    # the read timeout (0.5 s) gives up first; on a loaded machine the wake-up can come so late
+    # that the attempt's deadline (1.0 s) is the one that ends it: either way, one timed-out try
+    assert re.match(
+        rf"timed out after (0\.5s|1\.0s) fetching {re.escape(dead[0].url)}", checks[0].reason
+    ), checks[0].reason
     assert checks[0].http_status is None
     host = silent_host.removeprefix("http://")
     assert all(
