@@ -17,20 +17,17 @@ without the parser) are returned unchanged.
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import re
 from typing import Any
 
-# the parser and compiler behind `re` (Python 3.11+): private modules that have no type stubs
-_sre_compile: Any
-_sre_parse: Any
-_c: Any
-try:
-    _sre_compile = importlib.import_module("re._compiler")
-    _c = importlib.import_module("re._constants")
-    _sre_parse = importlib.import_module("re._parser")
-except ImportError:  # pragma: no cover - no rewriting on other Pythons
-    _sre_compile = _sre_parse = _c = None
+from analysis import collector, regex_cache
+
+# the parser and compiler behind `re` (Python 3.11+), private modules; None on other Pythons,
+# where nothing is rewritten
+_sre_compile: Any = regex_cache.re_compiler
+_sre_parse: Any = regex_cache.re_parser
+_c: Any = regex_cache.re_constants
 
 # a character class with more characters than this counts as "any character" when deciding
 # whether two alternatives can start with the same character
@@ -260,7 +257,7 @@ class Scanner:
             self._whole = whole or re.compile(source, flags)
             return
         try:
-            self._runs = _runs(source, flags, whole)
+            self._runs = _cached_runs(source, flags, whole)
         except (_Unsupported, re.error, RecursionError, TypeError, ValueError, AttributeError):
             self._whole = optimise(whole or re.compile(source, flags))
 
@@ -306,7 +303,7 @@ class _Run:
     """Consecutive top-level alternatives of one kind: either all `(?<!C)REST` (searched as
     `[^C]REST`, `after`) or anything else (searched as it is)."""
 
-    __slots__ = ("_after", "_first", "_needs", "_plain", "_source")
+    __slots__ = ("_after", "_first", "_needs", "_own_key", "_plain", "_source")
 
     def __init__(
         self,
@@ -315,22 +312,45 @@ class _Run:
         first: frozenset[str] | None = None,
         needs: tuple[str, ...] | None = None,
         source: tuple | None = None,
+        own_key: tuple[str, int, int] | None = None,
     ) -> None:
         # the run's own pattern (with its look-behind); for a `[^C]REST` run it is needed only
-        # at position 0, so it may be compiled on first use from `source`
+        # at position 0, so it may be compiled on first use from `source` (its parsed items),
+        # or read from the cache under `own_key` (the whole pattern's source and flags, and
+        # the run's place), or compiled from that source parsed again
         self._plain = plain
         self._source = source
+        self._own_key = own_key
         self._after = after
         self._first = first  # what REST can start with (None: anything)
         self._needs = needs  # every match contains one of these (None: not known)
 
     def _own(self) -> re.Pattern[str]:
-        """The run's own pattern, compiled from `source` on first use."""
+        """The run's own pattern, compiled (or read from the cache) on first use."""
         if self._plain is None:
-            assert self._source is not None, "a run is built with its pattern or its source"
-            state, items, flags = self._source
-            self._plain = _compile(state, items, flags)
+            self._plain = self._compile_own()
         return self._plain
+
+    def _compile_own(self) -> re.Pattern[str]:
+        cache = regex_cache.shared()
+        name = regex_cache.key("own", *self._own_key) if self._own_key and cache.on else None
+        if name is not None and self._source is None:
+            stored = cache.load(name)
+            if stored is not None:
+                with contextlib.suppress(Exception):
+                    return regex_cache.from_program(stored)
+        source = self._source
+        if source is None:  # restored from the cache without its parsed items: parse again
+            assert self._own_key is not None, "a run is built with its pattern or its source"
+            whole, flags, index = self._own_key
+            source = _runs(whole, flags, None)[index]._source
+            assert source is not None, "the run's own pattern is compiled from its items"
+        state, items, flags = source
+        with collector.paused():
+            pattern, stored = regex_cache.program(_sub(state, list(items)), flags)
+        if name is not None:
+            cache.save(name, stored)
+        return pattern
 
     def next(self, text: str, pos: int) -> tuple[int, int] | None:
         """The leftmost match starting at `pos` or later, as `search` would find it."""
@@ -362,9 +382,58 @@ class _Run:
         return out
 
 
-def _runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
+# What `_runs` derives from a pattern, kept in the cache of compiled expressions: per run, the
+# programs of its own pattern (None: compiled on first use) and of its `[^C]REST` search (None
+# for a run searched as it is), and its first characters and required strings
+_StoredRun = tuple[
+    regex_cache.Program | None, regex_cache.Program | None, frozenset[str] | None,
+    tuple[str, ...] | None,
+]  # fmt: skip
+
+
+def _cached_runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
+    """`_runs(source, flags, whole)`, read from the cache of compiled expressions when it holds
+    them (`analysis.regex_cache`): no parse and no compile; else built, and stored."""
+    cache = regex_cache.shared()
+    if not cache.on:
+        return _runs(source, flags, whole)
+    name = regex_cache.key("scanner", flags, source)
+    stored = cache.load(name)
+    if stored is not None:
+        with contextlib.suppress(Exception):  # anything unexpected: built again below
+            return _restored(stored, source, flags, whole)
+    kept: list[_StoredRun] = []
+    runs = _runs(source, flags, whole, kept)
+    cache.save(name, kept)
+    return runs
+
+
+def _restored(
+    stored: list[_StoredRun], source: str, flags: int, whole: re.Pattern[str] | None
+) -> list[_Run]:
+    runs = []
+    for index, (plain, after, first, needs) in enumerate(stored):
+        own = (source, flags, index)
+        runs.append(
+            _Run(
+                None if plain is None else regex_cache.from_program(plain),
+                None if after is None else regex_cache.from_program(after),
+                first,
+                needs,
+                own_key=own,
+            )
+        )
+    if whole is not None and len(runs) == 1 and runs[0]._after is not None:
+        runs[0]._plain = whole  # one run: its own pattern is the whole pattern, as `_runs` has
+    return runs
+
+
+def _runs(
+    source: str, flags: int, whole: re.Pattern[str] | None, kept: list | None = None
+) -> list[_Run]:
     """The runs of the pattern `source` (with `flags`); `whole`: the pattern compiled, if it
-    is, which a pattern of one run uses as the run's own."""
+    is, which a pattern of one run uses as the run's own. `kept` receives, per run, what the
+    cache stores of it (`_StoredRun`)."""
     tree = _sre_parse.parse(source, flags)
     state = tree.state
     if state.flags & (re.IGNORECASE | re.LOCALE):
@@ -384,22 +453,30 @@ def _runs(source: str, flags: int, whole: re.Pattern[str] | None) -> list[_Run]:
             items = _one(state, group)
             if _width(state, items)[0] < 1:
                 raise _Unsupported("empty match")
-            runs.append(_Run(_compile(state, items, flags), needs=needs))
+            plain, program = _compile(state, items, flags)
+            runs.append(_Run(plain, needs=needs))
+            stored: _StoredRun = (program, None, None, needs)
         else:
             cond = group[0][0]
             rests = [_sub(state, a[1:]) for a in group]
             rest = _one(state, rests)
             if _width(state, rest)[0] < 1:
                 raise _Unsupported("empty match")
+            after, program = _compile(state, [kinds[i], *rest], flags)
+            first = _first(rest)
             runs.append(
                 _Run(
                     whole if single else None,  # one run: it is the whole pattern
-                    _compile(state, [kinds[i], *rest], flags),
-                    _first(rest),
+                    after,
+                    first,
                     needs,
                     source=(state, [cond, *rest], flags),
+                    own_key=(source, flags, len(runs)),
                 )
             )
+            stored = (None, program, first, needs)
+        if kept is not None:
+            kept.append(stored)
         i = j
     return runs
 
@@ -473,8 +550,9 @@ def _width(state, items: list) -> tuple[int, int]:
     return _sub(state, list(items)).getwidth()
 
 
-def _compile(state, items: list, flags: int) -> re.Pattern[str]:
-    return _sre_compile.compile(_sub(state, list(items)), flags)
+def _compile(state, items: list, flags: int) -> tuple[re.Pattern[str], regex_cache.Program]:
+    """The items compiled, and their program as the cache of compiled expressions keeps it."""
+    return regex_cache.program(_sub(state, list(items)), flags)
 
 
 # Required strings. A run is skipped when a text holds none of the strings one of which every

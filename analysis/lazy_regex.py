@@ -16,14 +16,15 @@ import re
 import sys
 from collections.abc import Iterator
 
-from analysis import collector
+from analysis import collector, regex_cache
 from analysis.harm_regex import Scanner
 
 
 class LazyRegex:
     """`re.compile(source, flags)`, compiled on first use (`search`, `finditer`, `regex`,
-    `scanner`). Two are equal when their source and flags are. Compiling twice from two
-    threads at once is harmless: both compile the same expression, and either is kept."""
+    `scanner`), or read from the compiled expressions earlier runs kept (`analysis.regex_cache`).
+    Two are equal when their source and flags are. Compiling twice from two threads at once is
+    harmless: both compile the same expression, and either is kept."""
 
     __slots__ = ("_regex", "_scanner", "flags", "source")
 
@@ -39,7 +40,7 @@ class LazyRegex:
         regex = self._regex
         if regex is None:
             with collector.paused():
-                regex = self._regex = re.compile(self.source, self.flags)
+                regex = self._regex = regex_cache.compile(self.source, self.flags)
         return regex
 
     @property

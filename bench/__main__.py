@@ -68,6 +68,12 @@ def whole_runs(quick: bool) -> list[Figure]:
             note=f"empty warehouse; first run {f.median('one_first'):.1f} s",
         ),
         Figure(
+            "new machine's one-source run beyond trivial",
+            beyond["one_new_machine_beyond_trivial_s"],
+            "s",
+            note=f"no compiled expressions cached yet; {f.median('one_new'):.1f} s",
+        ),
+        Figure(
             "200 sources cold beyond one-source first run",
             beyond["cold_200_beyond_one_source_s"],
             "s",

@@ -14,6 +14,9 @@ os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
+# the classifier's compiled expressions (analysis/regex_cache.py): kept for the session's
+# processes, not in the home folder of whoever runs the tests
+os.environ.setdefault("SCHOOLWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="schoolwatch-cache-"))
 
 
 @pytest.fixture(scope="session")
