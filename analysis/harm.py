@@ -22,7 +22,7 @@ from analysis.lazy_regex import LazyRegex
 from schoolwatch.config import SchoolConfig
 from schoolwatch.models import CATEGORIES, Evidence, Span
 
-HARM_VERSION = "harm-20"
+HARM_VERSION = "harm-21"
 
 # Posts longer than this are judged on their first part: keeps one huge page from stalling
 # a run while any realistic post (a few thousand characters) is read whole.

@@ -44,7 +44,7 @@ def test_adversarial_sets_are_never_trained_on() -> None:
 
 def test_unseen_round_schools_are_never_trained_on_and_load() -> None:
     names = _sets(UNSEEN)
-    assert len(names) == 8 and not names & (_trained() | _sets(EVAL_DIR))
+    assert len(names) == 14 and not names & (_trained() | _sets(EVAL_DIR))
     for name in names:
         assert not (train_harm.TRAIN / f"{name}_posts.jsonl").exists()
         schools = {s.id for s in load_config(UNSEEN / f"{name}_school.toml").schools}
