@@ -89,6 +89,39 @@ def test_the_rules_scanners_read_back_find_what_their_expressions_find(tmp_path:
     assert found > 100  # the examples exercise the rules
 
 
+def test_processes_writing_the_same_expressions_at_once_each_get_them_whole(
+    tmp_path: Path,
+) -> None:
+    # a run's pool workers compile the same frames at the same time into one folder
+    script = (
+        "import sys, json, re; from pathlib import Path; from analysis.regex_cache import "
+        "RegexCache; from analysis import harm_rules\n"
+        "c = RegexCache(Path(sys.argv[1]))\n"
+        "ps = [r.pattern for r in harm_rules.load_rules().rules]\n"
+        "ok = all(c.compile(p.source, p.flags) == re.compile(p.source, p.flags) for p in ps)\n"
+        "print(json.dumps({'ok': ok, 'n': len(ps)}))\n"
+    )
+    env = {**os.environ, regex_cache.ENV: "off", "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
+    assert all(o["ok"] for o in outs), outs
+    reader = RegexCache(tmp_path)
+    for rule in harm_rules.load_rules().rules:
+        p = rule.pattern
+        assert reader.compile(p.source, p.flags) == re.compile(p.source, p.flags)
+    assert reader.misses == 0
+    assert not list(tmp_path.glob(".tmp-*"))  # no half-written file left behind
+
+
 def test_a_damaged_file_is_compiled_again_and_replaced(tmp_path: Path) -> None:
     source, flags = SOURCES[0]
     RegexCache(tmp_path).compile(source, flags)
